@@ -67,6 +67,10 @@ class CBlock(CBlockHeader):
     vtx: list[CTransaction] = field(default_factory=list)
     #: Upstream's memory-only ``fChecked``: set once CheckBlock passed.
     fChecked: bool = False
+    #: Memory-only caches of the witness-commitment and merkle-root checks (upstream's
+    #: ``m_checked_witness_commitment`` / ``m_checked_merkle_root``); not part of equality.
+    m_checked_witness_commitment: bool = field(default=False, compare=False)
+    m_checked_merkle_root: bool = field(default=False, compare=False)
 
     def serialize(self, with_witness: bool = True) -> bytes:
         return self.serialize_header() + ser_tx_vector(self.vtx, with_witness)

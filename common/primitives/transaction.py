@@ -208,6 +208,41 @@ def _read_wit(s: DataStream) -> bytes:
 
 
 CTransactionRef = CTransaction
+#: Upstream's Txid and Wtxid are distinct wrapper types (transaction_identifier.h); here both are
+#: uint256 and the names only document which hash is meant.
+Txid = uint256
+Wtxid = uint256
+
+
+@dataclass(frozen=True, slots=True)
+class GenTxid:
+    """A txid or a wtxid, tagged with which it is (upstream: ``std::variant<Txid, Wtxid>``).
+    Build one with :meth:`Txid` or :meth:`Wtxid`."""
+
+    m_is_wtxid: bool
+    m_hash: uint256
+
+    @classmethod
+    def Txid(cls, txid: uint256) -> GenTxid:
+        return cls(False, txid)
+
+    @classmethod
+    def Wtxid(cls, wtxid: uint256) -> GenTxid:
+        return cls(True, wtxid)
+
+    def IsWtxid(self) -> bool:
+        return self.m_is_wtxid
+
+    def ToUint256(self) -> uint256:
+        return self.m_hash
+
+    def __lt__(self, other: GenTxid) -> bool:
+        # Upstream orders by (IsWtxid(), hash), the hash compared bytewise (memcmp).
+        return (self.m_is_wtxid, self.m_hash.data) < (other.m_is_wtxid, other.m_hash.data)
+
+    def __repr__(self) -> str:
+        kind = "Wtxid" if self.m_is_wtxid else "Txid"
+        return f"GenTxid.{kind}({self.m_hash.GetHex()})"
 
 
 def ser_tx_vector(txs: Sequence[CTransaction], with_witness: bool = True) -> bytes:

@@ -53,7 +53,7 @@ def test_integers_are_little_endian() -> None:
     assert ser_u32(0x01020304).hex() == "04030201"
     assert ser_u64(1).hex() == "0100000000000000"
     assert ser_i64(-1).hex() == "ffffffffffffffff"
-    s = DataStream(bytes.fromhex("04030201" "0100000000000000" "ffffffffffffffff"))
+    s = DataStream(bytes.fromhex("040302010100000000000000ffffffffffffffff"))
     assert s.read_u32() == 0x01020304
     assert s.read_u64() == 1
     assert s.read_i64() == -1
