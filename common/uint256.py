@@ -59,8 +59,9 @@ class uint256:
         return isinstance(other, uint256) and self.data == other.data
 
     def __lt__(self, other: uint256) -> bool:
-        # Upstream's operator< compares the bytes as a little-endian number.
-        return self.data[::-1] < other.data[::-1]
+        # Upstream's operator< is memcmp over the stored (little-endian) bytes, not a numeric
+        # comparison; std::set<uint256> iteration order depends on it.
+        return self.data < other.data
 
     def __hash__(self) -> int:
         return hash(self.data)
