@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import scheduler as schedulerlib
 from common.addrdb import LoadAddrman
 from common.addrman import AddrMan
+from common.args import ArgsManager, gArgs
 from common.banman import DEFAULT_MISBEHAVING_BANTIME, DUMP_BANS_INTERVAL, BanMan
 from common.chainparams import Params
 from common.logging import LogInfo
@@ -114,6 +116,12 @@ class NodeContext:
     peerman: PeerManager
     #: The CConnman.Options StartNode passes to CConnman.Start.
     conn_options: CConnman.Options
+    #: The process's options (what AppInitMain forced into them, on top of the user's).
+    args: ArgsManager = field(default_factory=lambda: gArgs)
+    #: Runs the periodic tasks once the node runs (StartNode's scheduler); stopped by Shutdown.
+    scheduler: schedulerlib.CScheduler | None = None
+    #: Asks the node to shut down (the ``stop`` RPC); True when the request was taken.
+    shutdown_request: Callable[[], bool] | None = None
 
 
 def GetDataDirNet(options: InitOptions) -> Path:
@@ -130,7 +138,8 @@ def AppInitMain(
     chainparams = Params()
     datadir_net = GetDataDirNet(options)
     datadir_net.mkdir(parents=True, exist_ok=True)
-    net.gArgs.SetDataDirNet(datadir_net)
+    net.gArgs.ForceSetArg("-datadir", str(options.datadir))
+    net.gArgs.ClearPathCache()
     net.gArgs.ForceSetArg("-bind", options.bind)
     net.gArgs.ForceSetArg("-whitebind", options.whitebind)
     if options.port is not None:
@@ -260,7 +269,10 @@ def Interrupt(node: NodeContext) -> None:
 
 def Shutdown(node: NodeContext) -> None:
     """The P2P part of init.cpp's Shutdown, in its order: unregister peerman, stop connman,
-    then write the ban list."""
+    stop the scheduler, then write the ban list."""
     node.validation_signals.UnregisterValidationInterface(node.peerman)
     node.connman.Stop()
+    # After everything that schedules tasks has stopped, before the last writes.
+    if node.scheduler is not None:
+        node.scheduler.stop()
     node.banman.DumpBanlist()

@@ -37,6 +37,7 @@ from common import netbase
 from common import sock as socklib
 from common.addrdb import DumpAnchors, DumpPeerAddresses, ReadAnchors
 from common.addrman import AddrMan
+from common.args import gArgs as gArgs  # re-exported: net.gArgs, as upstream's global
 from common.banman import BanMan
 from common.chainparams import CChainParams, Params
 from common.clock import GetTime, GetTimeMicros, NodeClock, SteadyClock
@@ -175,68 +176,18 @@ class AddedNodeInfo:
 
 
 # -------------------------------------------------------------------------------------------------
-# Stand-ins for util/ classes net.h uses: gArgs, CThreadInterrupt, CountingSemaphoreGrant.
+# Stand-ins for util/ classes net.h uses: CThreadInterrupt, CountingSemaphoreGrant. (gArgs is
+# common.args's ArgsManager, imported above.)
 
 
-class NetArgs:
-    """The part of upstream's ``gArgs`` (common/args.h) that net.cpp reads: -bind, -whitebind,
-    -port, -dnsseed, -fixedseeds, -seednode, -capturemessages, and the network data directory.
-
-    Values are kept as upstream's argument strings, so ``GetArgs("-bind")`` reads the same."""
-
-    __slots__ = ("m_args", "m_datadir_net")
-
-    m_args: dict[str, list[str]]
-    m_datadir_net: Path | None
-
-    def __init__(self) -> None:
-        self.m_args = {}
-        self.m_datadir_net = None
-
-    def ForceSetArg(self, name: str, value: str | Sequence[str]) -> None:
-        self.m_args[name] = [value] if isinstance(value, str) else list(value)
-
-    def ClearArgs(self) -> None:
-        self.m_args.clear()
-        self.m_datadir_net = None
-
-    def GetArgs(self, name: str) -> list[str]:
-        return list(self.m_args.get(name, []))
-
-    def IsArgSet(self, name: str) -> bool:
-        return name in self.m_args
-
-    def GetArg(self, name: str, default: str) -> str:
-        values = self.m_args.get(name)
-        return values[-1] if values else default
-
-    def GetIntArg(self, name: str, default: int) -> int:
-        values = self.m_args.get(name)
-        if not values:
-            return default
-        try:
-            return int(values[-1])
-        except ValueError:
-            return 0
-
-    def GetBoolArg(self, name: str, default: bool) -> bool:
-        values = self.m_args.get(name)
-        if not values:
-            return default
-        # InterpretBool: an empty value is true, otherwise the number (atoi) must be non-zero.
-        v = values[-1]
-        return v == "" or self.GetIntArg(name, 0) != 0
-
-    def SetDataDirNet(self, path: Path | str | None) -> None:
-        self.m_datadir_net = Path(path) if path is not None else None
-
-    def GetDataDirNet(self) -> Path | None:
-        """The network's data directory, None when the node runs without one (tests)."""
-        return self.m_datadir_net
-
-
-#: Upstream's ``gArgs``, as far as net.cpp reads it.
-gArgs: Final = NetArgs()
+def _datadir_net() -> Path | None:
+    """``gArgs.GetDataDirNet()`` where net.cpp reads it (peers.dat, anchors.dat, captured
+    messages), or None when no -datadir is set: a CConnman that a unit test builds without a
+    data directory writes no files (upstream's test setups always set one; the node's main sets
+    -datadir before building anything)."""
+    if not gArgs.IsArgSet("-datadir"):
+        return None
+    return gArgs.GetDataDirNet()
 
 
 class CThreadInterrupt:
@@ -2839,7 +2790,7 @@ class CConnman:
     def DumpAddresses(self) -> None:
         start = SteadyClock.now()
 
-        datadir = gArgs.GetDataDirNet()
+        datadir = _datadir_net()
         if datadir is None:
             return  # no data directory (tests): nothing to write to
         DumpPeerAddresses(datadir, self.addrman)
@@ -3669,7 +3620,7 @@ class CConnman:
 
         if self.m_use_addrman_outgoing:
             # Load addresses from anchors.dat
-            datadir = gArgs.GetDataDirNet()
+            datadir = _datadir_net()
             self.m_anchors = (
                 ReadAnchors(datadir / ANCHORS_DATABASE_FILENAME) if datadir is not None else []
             )
@@ -3802,7 +3753,7 @@ class CConnman:
                 anchors_to_dump = self.GetCurrentBlockRelayOnlyConns()
                 if len(anchors_to_dump) > MAX_BLOCK_RELAY_ONLY_ANCHORS:
                     del anchors_to_dump[MAX_BLOCK_RELAY_ONLY_ANCHORS:]
-                datadir = gArgs.GetDataDirNet()
+                datadir = _datadir_net()
                 if datadir is not None:
                     DumpAnchors(datadir / ANCHORS_DATABASE_FILENAME, anchors_to_dump)
 
@@ -4196,7 +4147,7 @@ def CaptureMessageToFile(addr: CAddress, msg_type: str, data: bytes, is_incoming
     # Windows folder names cannot include a colon
     clean_addr = addr.ToStringAddrPort().replace(":", "_")
 
-    datadir = gArgs.GetDataDirNet()
+    datadir = _datadir_net()
     if datadir is None:
         return
     base_path = datadir / "message_capture" / clean_addr

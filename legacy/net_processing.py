@@ -19,14 +19,17 @@ How the Python differs from the C++, everywhere in this module:
 * ``vRecv >> x`` reads from a :class:`~common.serialize.DataStream`; a malformed payload raises
   :class:`~common.serialize.SerializationError`, which ProcessMessages catches and logs, as
   upstream catches ``std::ios_base::failure``.
-* Block and transaction relay (headers processing, block download, compact blocks, transaction
-  download and announcement) come in a later part of the port. Their entry points exist under
-  upstream's names, or as named ``_..._later`` methods where upstream's code is inline, and do
-  nothing yet; the Peer / CNodeState / CNode fields they touch all exist.
+* Collaborators upstream keeps in their own translation units are sibling modules under
+  upstream's file names: headerssync.py (low-work headers sync), blockencodings.py (compact
+  blocks), merkleblock.py (BIP37 merkle blocks), txdownloadman.py, txrequest.py and
+  txorphanage.py (transaction download). Validation and the mempool are common/'s chain
+  stand-in; it has no package validation, so ProcessNewPackage below rejects every package.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -39,30 +42,45 @@ from common.addrman import AddrMan
 from common.banman import BanMan
 from common.bloom import CBloomFilter, CRollingBloomFilter
 from common.chain import (
+    BLOCK_HAVE_DATA,
+    BLOCK_VALID_CHAIN,
     BLOCK_VALID_SCRIPTS,
+    BLOCK_VALID_TRANSACTIONS,
+    BLOCK_VALID_TREE,
     CBlockIndex,
+    CChain,
     ChainstateRole,
+    FlatFilePos,
     GetBlockProofEquivalentTime,
     GetLocator,
+    LastCommonAncestor,
     cs_main,
 )
-from common.chainparams import CChainParams
+from common.chainparams import CChainParams, Consensus
 from common.clock import GetTime, GetTimeMicros, NodeClock
 from common.connection_types import TransportTypeAsString
 from common.consensus import MAX_MONEY, MoneyRange
-from common.consensus_validation import BlockValidationResult, BlockValidationState
+from common.consensus_validation import (
+    BlockValidationResult,
+    BlockValidationState,
+    TxValidationResult,
+    TxValidationState,
+)
 from common.feerate import CFeeRate
 from common.logging import BCLog, LogAcceptCategory, LogDebug, LogInfo, LogPrintf
-from common.messages import BlockTransactions, BlockTransactionsRequest, CBlockHeaderAndShortTxIDs
+from common.messages import CMerkleBlock
 from common.net_permissions import NetPermissionFlags, NetPermissions
 from common.netaddress import CService
 from common.netbase import IsProxy, g_reachable_nets
 from common.nodeid import NodeId
+from common.pow import GetBlockProof
 from common.primitives.block import CBlock, CBlockHeader, CBlockLocator
 from common.primitives.transaction import CTransaction, GenTxid
 from common.protocol import (
     MSG_BLOCK,
+    MSG_CMPCT_BLOCK,
     MSG_TX,
+    MSG_WITNESS_BLOCK,
     MSG_WITNESS_FLAG,
     MSG_WTX,
     NODE_BLOOM,
@@ -82,6 +100,7 @@ from common.serialize import (
     DataStream,
     SerializationError,
     ser_bool,
+    ser_compact_size,
     ser_i32,
     ser_i64,
     ser_string,
@@ -91,12 +110,30 @@ from common.serialize import (
 )
 from common.siphash import CSipHasher
 from common.strencodings import SanitizeString
-from common.txmempool import DEFAULT_MIN_RELAY_TX_FEE, CTxMemPool
+from common.txmempool import DEFAULT_MIN_RELAY_TX_FEE, CTxMemPool, MempoolAcceptResult
 from common.uint256 import ZERO, uint256
-from common.validation import MIN_BLOCKS_TO_KEEP, ChainstateManager
+from common.validation import MIN_BLOCKS_TO_KEEP, Chainstate, ChainstateManager
+from common.validation_checks import (
+    CalculateClaimedHeadersWork,
+    DeploymentActiveAfter,
+    DeploymentActiveAt,
+    HasValidProofOfWork,
+    IsBlockMutated,
+)
 from common.validationinterface import CValidationInterface
 
 from . import net
+from .blockencodings import (
+    READ_STATUS_FAILED,
+    READ_STATUS_INVALID,
+    READ_STATUS_OK,
+    BlockTransactions,
+    BlockTransactionsRequest,
+    CBlockHeaderAndShortTxIDs,
+    PartiallyDownloadedBlock,
+)
+from .headerssync import HeadersSyncState
+from .merkleblock import MakeMerkleBlock
 from .net import (
     DEFAULT_BLOCKSONLY,
     MAX_SUBVERSION_LENGTH,
@@ -109,6 +146,15 @@ from .net import (
     NetEventsInterface,
     SeenLocal,
 )
+from .txdownloadman import (
+    MAX_PEER_TX_ANNOUNCEMENTS,
+    Package,
+    PackageToValidate,
+    TxDownloadConnectionInfo,
+    TxDownloadManager,
+    TxDownloadOptions,
+)
+from .txorphanage import OrphanInfo
 
 # ---------------------------------------------------------------------------------------------
 # node/protocol_version.h (PROTOCOL_VERSION comes from net.py, which needs it too) and the
@@ -124,8 +170,6 @@ WTXID_RELAY_VERSION: Final = 70016
 
 #: script/script.h
 MAX_SCRIPT_ELEMENT_SIZE: Final = 520
-#: node/txdownloadman.h
-MAX_PEER_TX_ANNOUNCEMENTS: Final = 5000
 #: node/txreconciliation.h
 TXRECONCILIATION_VERSION: Final = 1
 #: blockfilter.h's BlockFilterType::BASIC, and the spacing of getcfcheckpt headers.
@@ -230,7 +274,7 @@ class PeerManager(CValidationInterface, NetEventsInterface, ABC):
         """Fill ``stats`` (upstream's out parameter); False if the peer is unknown."""
 
     @abstractmethod
-    def GetOrphanTransactions(self) -> list[object]: ...
+    def GetOrphanTransactions(self) -> list[OrphanInfo]: ...
 
     @abstractmethod
     def GetInfo(self) -> PeerManagerInfo: ...
@@ -510,67 +554,42 @@ class FeeFilterRounder:
         return int(self.m_fee_set[it])
 
 
-class HeadersSyncState(Protocol):
-    """headerssync.h's per-peer low-work headers sync; block relay ports it. Only the surface
-    this part calls."""
+class PackageValidationResult(enum.IntEnum):
+    """policy/packages.h: why a package was invalid."""
 
-    def GetPresyncHeight(self) -> int: ...
-
-
-class PartiallyDownloadedBlock(Protocol):
-    """blockencodings.h's compact block reassembly; block relay ports it."""
+    PCKG_RESULT_UNSET = 0
+    PCKG_POLICY = 1
+    PCKG_TX = 2
+    PCKG_MEMPOOL_ERROR = 3
 
 
-class TxDownloadManager:
-    """node/txdownloadman.h: transaction download (requests, orphans, rejection filters).
+@dataclass(slots=True)
+class PackageMempoolAcceptResult:
+    """validation.h: the result of submitting a package: a package-wide state and the results
+    of the transactions validation finished, by wtxid (empty after a package-wide error)."""
 
-    Transaction relay fills this in; until then it holds no state and answers every query as
-    for a peer with nothing announced and nothing in flight."""
+    m_state: PackageValidationResult
+    m_reject_reason: str = ""
+    m_tx_results: dict[uint256, MempoolAcceptResult] = field(default_factory=dict)
 
-    __slots__ = ()
+    def IsInvalid(self) -> bool:
+        return self.m_state != PackageValidationResult.PCKG_RESULT_UNSET
 
-    def ConnectedPeer(self, nodeid: NodeId, info: TxDownloadConnectionInfo) -> None:
-        """Transaction relay fills this in."""
-
-    def DisconnectedPeer(self, nodeid: NodeId) -> None:
-        """Transaction relay fills this in."""
-
-    def AddTxAnnouncement(self, peer: NodeId, gtxid: GenTxid, now: int) -> bool:
-        """Whether we already have the transaction. Transaction relay fills this in."""
-        return False
-
-    def ReceivedNotFound(self, nodeid: NodeId, txhashes: list[GenTxid]) -> None:
-        """Transaction relay fills this in."""
-
-    def HaveMoreWork(self, nodeid: NodeId) -> bool:
-        return False
-
-    def GetRequestsToSend(self, nodeid: NodeId, current_time: int) -> list[GenTxid]:
-        return []
-
-    def CheckIsEmpty(self, nodeid: NodeId | None = None) -> None:
-        """Transaction relay fills this in."""
-
-    def ActiveTipChange(self) -> None:
-        """Transaction relay fills this in."""
-
-    def BlockConnected(self, block: CBlock) -> None:
-        """Transaction relay fills this in."""
-
-    def BlockDisconnected(self) -> None:
-        """Transaction relay fills this in."""
-
-    def GetOrphanTransactions(self) -> list[object]:
-        return []
+    def ToString(self) -> str:
+        return self.m_reject_reason if self.IsInvalid() else "Valid"
 
 
-@dataclass(frozen=True, slots=True)
-class TxDownloadConnectionInfo:
-    """node/txdownloadman.h"""
-
-    m_preferred: bool
-    m_relay_permissions: bool
-    m_wtxid_relay: bool
+def ProcessNewPackage(
+    active_chainstate: Chainstate,
+    pool: CTxMemPool,
+    txns: Package,
+    test_accept: bool,
+    client_maxfeerate: CFeeRate | None,
+) -> PackageMempoolAcceptResult:
+    """validation.h's package submission. The mempool stand-in validates transactions one at a
+    time only, so every package fails as a whole (PCKG_POLICY "package-not-supported"), as a
+    package upstream fails when its feerate does not suffice."""
+    return PackageMempoolAcceptResult(PackageValidationResult.PCKG_POLICY, "package-not-supported")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -944,6 +963,18 @@ class CNodeState:
 # Upstream's file-static functions, defined among PeerManagerImpl's methods there.
 
 
+#: Per peer in a low-work headers sync: the work it proved, and (height, timestamp) of its last
+#: header while in PRESYNC (None in REDOWNLOAD).
+HeadersPresyncStats = tuple[int, tuple[int, int] | None]
+
+
+def _presync_key(stats: HeadersPresyncStats) -> tuple[int, tuple[int, ...]]:
+    """Upstream compares HeadersPresyncStats as a std::pair: work first, then the optional
+    (an empty optional is the smallest)."""
+    work, presync = stats
+    return work, (() if presync is None else (1, *presync))
+
+
 def IsAddrCompatible(peer: Peer, addr: CAddress) -> bool:
     """Whether the peer supports the address: a peer that does not implement BIP155 cannot
     receive Tor v3 addresses, which need ADDRv2 encoding."""
@@ -1139,7 +1170,7 @@ class PeerManagerImpl(PeerManager):
     m_most_recent_block_txs: dict[uint256, CTransaction] | None
     m_headers_presync_mutex: threading.Lock
     #: Per peer: (verified work, (height, timestamp) or None in the redownload phase).
-    m_headers_presync_stats: dict[NodeId, tuple[int, tuple[int, int] | None]]
+    m_headers_presync_stats: dict[NodeId, HeadersPresyncStats]
     m_headers_presync_bestpeer: NodeId
     m_headers_presync_should_signal: bool
     #: Height of the highest block announced using BIP 152 high-bandwidth mode.
@@ -1274,9 +1305,9 @@ class PeerManagerImpl(PeerManager):
         # Make sure it's not being fetched already from same peer.
         self.RemoveBlockRequest(hash, nodeid)
 
-        # Upstream creates a PartiallyDownloadedBlock when ``pit`` is given; compact block
-        # relay fills that in.
-        it = QueuedBlock(block, None)
+        it = QueuedBlock(
+            block, PartiallyDownloadedBlock(self.m_mempool) if pit is not None else None
+        )
         state.vBlocksInFlight.append(it)
         if len(state.vBlocksInFlight) == 1:
             # We're starting a block download (batch) from this peer.
@@ -1407,9 +1438,75 @@ class PeerManagerImpl(PeerManager):
     def FindNextBlocksToDownload(
         self, peer: Peer, count: int, vBlocks: list[CBlockIndex], nodeStaller: list[NodeId]
     ) -> None:
-        """Which blocks to download from ``peer`` next (``nodeStaller`` is upstream's out
-        parameter: a staller's id is appended). Block relay fills this in; until then nothing
-        is ever requested."""
+        """Append to ``vBlocks`` up to ``count`` blocks to download from ``peer``.
+        ``nodeStaller`` is upstream's out parameter: it receives the id of the peer whose
+        in-flight block holds up the download window, if any."""
+        if count == 0:
+            return
+
+        state = self.State(peer.m_id)
+        assert state is not None
+
+        # Make sure pindexBestKnownBlock is up to date, we'll need it.
+        self.ProcessBlockAvailability(peer.m_id)
+
+        tip = self.m_chainman.ActiveChain().Tip()
+        assert tip is not None
+        best_known = state.pindexBestKnownBlock
+        if (
+            best_known is None
+            or best_known.nChainWork < tip.nChainWork
+            or best_known.nChainWork < self.m_chainman.MinimumChainWork()
+        ):
+            # This peer has nothing interesting.
+            return
+
+        # With an assumeutxo snapshot whose base is not in the peer's best chain we could not
+        # reorg to that chain (no undo data until the background sync finishes).
+        snap_base = self.m_chainman.GetSnapshotBaseBlock()
+        if snap_base is not None and best_known.GetAncestor(snap_base.nHeight) is not snap_base:
+            LogDebug(
+                BCLog.NET,
+                "Not downloading blocks from peer=%d, which doesn't have the snapshot block in "
+                "its best chain.\n",
+                peer.m_id,
+            )
+            return
+
+        # Bootstrap quickly by guessing a parent of our best tip is the forking point. Guessing
+        # wrong in either direction is not a problem. Also reset pindexLastCommonBlock after a
+        # snapshot was loaded, so that blocks after the snapshot will be prioritised.
+        if state.pindexLastCommonBlock is None or (
+            snap_base is not None and state.pindexLastCommonBlock.nHeight < snap_base.nHeight
+        ):
+            state.pindexLastCommonBlock = self.m_chainman.ActiveChain()[
+                min(best_known.nHeight, self.m_chainman.ActiveChain().Height())
+            ]
+        assert state.pindexLastCommonBlock is not None
+
+        # If the peer reorganized, our previous pindexLastCommonBlock may not be an ancestor of
+        # its current tip anymore. Go back enough to fix that.
+        state.pindexLastCommonBlock = LastCommonAncestor(state.pindexLastCommonBlock, best_known)
+        if state.pindexLastCommonBlock is best_known:
+            return
+
+        pindexWalk = state.pindexLastCommonBlock
+        # Never fetch further than the best block we know the peer has, or more than
+        # BLOCK_DOWNLOAD_WINDOW + 1 beyond the last linked block we have in common with this
+        # peer. The +1 is so we can detect stalling, namely if we would be able to download that
+        # next block if the window were 1 larger.
+        nWindowEnd = state.pindexLastCommonBlock.nHeight + BLOCK_DOWNLOAD_WINDOW
+
+        self.FindNextBlocks(
+            vBlocks,
+            peer,
+            state,
+            pindexWalk,
+            count,
+            nWindowEnd,
+            self.m_chainman.ActiveChain(),
+            nodeStaller,
+        )
 
     def TryDownloadingHistoricalBlocks(
         self,
@@ -1419,7 +1516,30 @@ class PeerManagerImpl(PeerManager):
         from_tip: CBlockIndex,
         target_block: CBlockIndex,
     ) -> None:
-        """Blocks for a background (assumeutxo) chainstate. Block relay fills this in."""
+        """Blocks for the background chainstate of an assumeutxo snapshot, toward its base.
+        The chain stand-in has no snapshots, so SendMessages never gets here."""
+        if len(vBlocks) >= count:
+            return
+
+        state = self.State(peer.m_id)
+        assert state is not None
+
+        if (
+            state.pindexBestKnownBlock is None
+            or state.pindexBestKnownBlock.GetAncestor(target_block.nHeight) is not target_block
+        ):
+            # This peer can't provide us the complete series of blocks leading up to the
+            # assumeutxo snapshot base; other logic decides whether we disconnect it.
+            return
+
+        self.FindNextBlocks(
+            vBlocks,
+            peer,
+            state,
+            from_tip,
+            count,
+            min(from_tip.nHeight + BLOCK_DOWNLOAD_WINDOW, target_block.nHeight),
+        )
 
     def FindNextBlocks(
         self,
@@ -1429,10 +1549,81 @@ class PeerManagerImpl(PeerManager):
         pindexWalk: CBlockIndex,
         count: int,
         nWindowEnd: int,
-        activeChain: object | None = None,
+        activeChain: CChain | None = None,
         nodeStaller: list[NodeId] | None = None,
     ) -> None:
-        """Walk the peer's best chain for blocks to fetch. Block relay fills this in."""
+        """Walk the peer's best chain from ``pindexWalk`` and append the blocks we neither have
+        nor have in flight, within the window; advance pindexLastCommonBlock on the way."""
+        best_known = state.pindexBestKnownBlock
+        assert best_known is not None
+        nMaxHeight = min(best_known.nHeight, nWindowEnd + 1)
+        is_limited_peer = IsLimitedPeer(peer)
+        waitingfor = NodeId(-1)
+        walk: CBlockIndex = pindexWalk
+        while walk.nHeight < nMaxHeight:
+            # Read up to 128 (or more, if more blocks than that are needed) successors of
+            # pindexWalk (towards pindexBestKnownBlock) into vToFetch. 128, because GetAncestor
+            # may be as expensive as iterating over ~100 entries anyway.
+            nToFetch = min(nMaxHeight - walk.nHeight, max(count - len(vBlocks), 128))
+            ancestor = best_known.GetAncestor(walk.nHeight + nToFetch)
+            assert ancestor is not None
+            walk = ancestor
+            vToFetch: list[CBlockIndex] = [walk] * nToFetch
+            for i in range(nToFetch - 1, 0, -1):
+                prev = vToFetch[i].pprev
+                assert prev is not None
+                vToFetch[i - 1] = prev
+
+            # Iterate over those blocks in vToFetch (in forward direction), adding the ones that
+            # are not yet downloaded and not in flight to vBlocks. In the meantime, update
+            # pindexLastCommonBlock as long as all ancestors are already downloaded, or if it's
+            # already part of our chain (and therefore don't need it even if pruned).
+            for pindex in vToFetch:
+                if not pindex.IsValid(BLOCK_VALID_TREE):
+                    # We consider the chain that this peer is on invalid.
+                    return
+
+                if not CanServeWitnesses(peer) and DeploymentActiveAt(
+                    pindex, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT
+                ):
+                    # We wouldn't download this block or its descendants from this peer.
+                    return
+
+                if pindex.nStatus & BLOCK_HAVE_DATA or (
+                    activeChain is not None and activeChain.Contains(pindex)
+                ):
+                    if activeChain is not None and pindex.HaveNumChainTxs():
+                        state.pindexLastCommonBlock = pindex
+                    continue
+
+                # Is block in-flight?
+                if self.IsBlockRequested(pindex.GetBlockHash()):
+                    if waitingfor == -1:
+                        # This is the first already-in-flight block.
+                        waitingfor = self.mapBlocksInFlight[pindex.GetBlockHash()][0][0]
+                    continue
+
+                # The block is not already downloaded, and not yet in flight.
+                if pindex.nHeight > nWindowEnd:
+                    # We reached the end of the window.
+                    if not vBlocks and waitingfor != peer.m_id:  # noqa: SIM102
+                        # We aren't able to fetch anything, but we would be if the download
+                        # window was one larger.
+                        if nodeStaller is not None:
+                            nodeStaller[:] = [waitingfor]
+                    return
+
+                # Don't request blocks that go further than what limited peers can provide
+                # (two blocks buffer for possible races).
+                if (
+                    is_limited_peer
+                    and best_known.nHeight - pindex.nHeight >= NODE_NETWORK_LIMITED_MIN_BLOCKS - 2
+                ):
+                    continue
+
+                vBlocks.append(pindex)
+                if len(vBlocks) == count:
+                    return
 
     def PushNodeVersion(self, pnode: CNode, peer: Peer) -> None:
         """Send our version message to a peer."""
@@ -1644,7 +1835,7 @@ class PeerManagerImpl(PeerManager):
 
         return True
 
-    def GetOrphanTransactions(self) -> list[object]:
+    def GetOrphanTransactions(self) -> list[OrphanInfo]:
         with self.m_tx_download_mutex:
             return self.m_txdownloadman.GetOrphanTransactions()
 
@@ -1779,7 +1970,9 @@ class PeerManagerImpl(PeerManager):
         self.m_chainman = chainman
         self.m_mempool = pool
         self.m_tx_download_mutex = threading.Lock()
-        self.m_txdownloadman = TxDownloadManager()
+        self.m_txdownloadman = TxDownloadManager(
+            TxDownloadOptions(pool, self.m_rng, opts.deterministic_rng)
+        )
         # While Erlay support is incomplete, it must be enabled explicitly via
         # -txreconciliation; it is not ported, so it stays off whatever opts.reconcile_txs says.
         self.m_txreconciliation = None
@@ -1866,8 +2059,61 @@ class PeerManagerImpl(PeerManager):
             self.m_txdownloadman.BlockDisconnected()
 
     def NewPoWValidBlock(self, pindex: CBlockIndex, pblock: CBlock) -> None:
-        """Cache the new block and fast-announce it as a compact block to high-bandwidth peers.
-        Compact block relay fills this in."""
+        """A block building on our tip passed its header and merkle checks: cache it as the
+        most recent block and announce it at once, as a compact block, to the peers that asked
+        for high-bandwidth announcements and have its parent (BIP 152)."""
+        pcmpctblock = CBlockHeaderAndShortTxIDs.FromBlock(pblock, FastRandomContext().rand64())
+
+        with cs_main:
+            if pindex.nHeight <= self.m_highest_fast_announce:
+                return
+            self.m_highest_fast_announce = pindex.nHeight
+
+            if not DeploymentActiveAt(pindex, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT):
+                return
+
+            hashBlock = pblock.GetHash()
+            # Serialized at most once, on first use (upstream's deferred std::async).
+            lazy_ser: list[bytes] = []
+
+            most_recent_block_txs: dict[uint256, CTransaction] = {}
+            for tx in pblock.vtx:
+                most_recent_block_txs[tx.GetHash()] = tx
+                most_recent_block_txs[tx.GetWitnessHash()] = tx
+
+            with self.m_most_recent_block_mutex:
+                self.m_most_recent_block_hash = hashBlock
+                self.m_most_recent_block = pblock
+                self.m_most_recent_compact_block = pcmpctblock
+                self.m_most_recent_block_txs = most_recent_block_txs
+
+            def announce(pnode: CNode) -> None:
+                if pnode.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or pnode.fDisconnect:
+                    return
+                self.ProcessBlockAvailability(pnode.GetId())
+                state = self.State(pnode.GetId())
+                assert state is not None
+                # If the peer has, or we announced to them the previous block already, but we
+                # don't think they have this one, go ahead and announce it
+                if (
+                    state.m_requested_hb_cmpctblocks
+                    and not PeerHasHeader(state, pindex)
+                    and PeerHasHeader(state, pindex.pprev)
+                ):
+                    LogDebug(
+                        BCLog.NET,
+                        "%s sending header-and-ids %s to peer=%d\n",
+                        "PeerManager::NewPoWValidBlock",
+                        hashBlock.ToString(),
+                        pnode.GetId(),
+                    )
+
+                    if not lazy_ser:
+                        lazy_ser.append(pcmpctblock.serialize())
+                    self.MakeAndPushMessage(pnode, NetMsgType.CMPCTBLOCK, lazy_ser[0])
+                    state.pindexBestHeaderSent = pindex
+
+            self.m_connman.ForEachNode(announce)
 
     def UpdatedBlockTip(
         self, pindexNew: CBlockIndex, pindexFork: CBlockIndex | None, fInitialDownload: bool
@@ -2001,8 +2247,187 @@ class PeerManagerImpl(PeerManager):
                 self.PushAddress(best_peer, addr)
 
     def ProcessGetBlockData(self, pfrom: CNode, peer: Peer, inv: CInv) -> None:
-        """Serve one requested block (block, filtered block or compact block). Block relay
-        fills this in; until then block requests go unanswered."""
+        """Serve one requested block: as a block, a merkle block (BIP37) or a compact block,
+        within the anti-fingerprinting, upload-target and NODE_NETWORK_LIMITED rules."""
+        with self.m_most_recent_block_mutex:
+            a_recent_block = self.m_most_recent_block
+            a_recent_compact_block = self.m_most_recent_compact_block
+
+        need_activate_chain = False
+        with cs_main:
+            pindex = self.m_chainman.m_blockman.LookupBlockIndex(inv.hash)
+            if (  # noqa: SIM102 (upstream's nesting)
+                pindex is not None
+            ):
+                if (
+                    pindex.HaveNumChainTxs()
+                    and not pindex.IsValid(BLOCK_VALID_SCRIPTS)
+                    and pindex.IsValid(BLOCK_VALID_TREE)
+                ):
+                    # We have the block and all its parents but have not validated it yet: we
+                    # may be in the middle of connecting it (between AcceptBlock and
+                    # ActivateBestChain). Activate the best chain before checking the relay
+                    # conditions below.
+                    need_activate_chain = True
+        # release cs_main before calling ActivateBestChain
+        if need_activate_chain:
+            activate_state = BlockValidationState()
+            if not self.m_chainman.ActiveChainstate().ActivateBestChain(
+                activate_state, a_recent_block
+            ):
+                LogDebug(BCLog.NET, "failed to activate chain (%s)\n", activate_state.ToString())
+
+        with cs_main:
+            pindex = self.m_chainman.m_blockman.LookupBlockIndex(inv.hash)
+            if pindex is None:
+                return
+            if not self.BlockRequestAllowed(pindex):
+                LogDebug(
+                    BCLog.NET,
+                    "%s: ignoring request from peer=%i for old block that isn't in the main "
+                    "chain\n",
+                    "ProcessGetBlockData",
+                    pfrom.GetId(),
+                )
+                return
+            best_header = self.m_chainman.m_best_header
+            # disconnect node in case we have reached the outbound limit for serving historical
+            # blocks
+            if (
+                self.m_connman.OutboundTargetReached(True)
+                and (
+                    (
+                        best_header is not None
+                        and best_header.GetBlockTime() - pindex.GetBlockTime()
+                        > HISTORICAL_BLOCK_AGE
+                    )
+                    or inv.IsMsgFilteredBlk()
+                )
+                # nodes with the download permission may exceed target
+                and not pfrom.HasPermission(NetPermissionFlags.Download)
+            ):
+                LogDebug(
+                    BCLog.NET,
+                    "historical block serving limit reached, %s\n",
+                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                )
+                pfrom.fDisconnect = True
+                return
+            tip = self.m_chainman.ActiveChain().Tip()
+            assert tip is not None
+            # Avoid leaking prune-height by never sending blocks below the
+            # NODE_NETWORK_LIMITED threshold (with two blocks buffer for possible races)
+            if not pfrom.HasPermission(NetPermissionFlags.NoBan) and (
+                (peer.m_our_services & NODE_NETWORK_LIMITED) == NODE_NETWORK_LIMITED
+                and (peer.m_our_services & NODE_NETWORK) != NODE_NETWORK
+                and tip.nHeight - pindex.nHeight > NODE_NETWORK_LIMITED_MIN_BLOCKS + 2
+            ):
+                LogDebug(
+                    BCLog.NET,
+                    "Ignore block request below NODE_NETWORK_LIMITED threshold, %s\n",
+                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                )
+                # disconnect node and prevent it from stalling (would otherwise wait for the
+                # missing block)
+                pfrom.fDisconnect = True
+                return
+            # Pruned nodes may have deleted the block, so check whether it's available before
+            # trying to send.
+            if not (pindex.nStatus & BLOCK_HAVE_DATA):
+                return
+            can_direct_fetch = self.CanDirectFetch()
+            block_pos = pindex.GetBlockPos()
+
+        pblock: CBlock | None = None
+        if a_recent_block is not None and a_recent_block.GetHash() == inv.hash:
+            pblock = a_recent_block
+        elif inv.IsMsgWitnessBlk():
+            # Fast-path: serve the block directly from disk, as the network format matches the
+            # format on disk
+            block_data = self.m_chainman.m_blockman.ReadRawBlock(block_pos)
+            if block_data is None:
+                self._log_block_read_failure(pfrom, pindex)
+                return
+            self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, block_data)
+            # Don't set pblock as we've sent the block
+        else:
+            # Send block from disk
+            pblock = self.m_chainman.m_blockman.ReadBlock(block_pos, inv.hash)
+            if pblock is None:
+                self._log_block_read_failure(pfrom, pindex)
+                return
+        if pblock is not None:
+            if inv.IsMsgBlk():
+                self.MakeAndPushMessage(
+                    pfrom, NetMsgType.BLOCK, pblock.serialize(with_witness=False)
+                )
+            elif inv.IsMsgWitnessBlk():
+                self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, pblock.serialize())
+            elif inv.IsMsgFilteredBlk():
+                merkleBlock: CMerkleBlock | None = None
+                vMatchedTxn: list[tuple[int, uint256]] = []
+                filtered_tx_relay = peer.GetTxRelay()
+                if filtered_tx_relay is not None:
+                    with filtered_tx_relay.m_bloom_filter_mutex:
+                        if filtered_tx_relay.m_bloom_filter is not None:
+                            merkleBlock, vMatchedTxn = MakeMerkleBlock(
+                                pblock, filtered_tx_relay.m_bloom_filter
+                            )
+                if merkleBlock is not None:
+                    self.MakeAndPushMessage(pfrom, NetMsgType.MERKLEBLOCK, merkleBlock.serialize())
+                    # The merkle block holds only hashes: also push the matched transactions,
+                    # saving the peer a round trip (it has no way to request single ones).
+                    # Duplicates of transactions it already saw are allowed.
+                    for tx_idx, _ in vMatchedTxn:
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.TX, pblock.vtx[tx_idx].serialize(with_witness=False)
+                        )
+                # else: no response
+            elif inv.IsMsgCmpctBlk():
+                # A peer asking for old blocks almost surely has no mempool to match a compact
+                # block against, so it gets the full block instead.
+                if can_direct_fetch and pindex.nHeight >= tip.nHeight - MAX_CMPCTBLOCK_DEPTH:
+                    if (
+                        a_recent_compact_block is not None
+                        and a_recent_compact_block.header.GetHash() == inv.hash
+                    ):
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.CMPCTBLOCK, a_recent_compact_block.serialize()
+                        )
+                    else:
+                        cmpctblock = CBlockHeaderAndShortTxIDs.FromBlock(
+                            pblock, self.m_rng.rand64()
+                        )
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.CMPCTBLOCK, cmpctblock.serialize()
+                        )
+                else:
+                    self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, pblock.serialize())
+
+        with peer.m_block_inv_mutex:
+            # Trigger the peer node to send a getblocks request for the next batch of inventory
+            if inv.hash == peer.m_continuation_block:
+                # Send immediately. This must send even if redundant, and we want it right after
+                # the last block so they don't wait for other stuff first.
+                vInv = [CInv(MSG_BLOCK, tip.GetBlockHash())]
+                self.MakeAndPushMessage(pfrom, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
+                peer.m_continuation_block = ZERO
+
+    def _log_block_read_failure(self, pfrom: CNode, pindex: CBlockIndex) -> None:
+        """ProcessGetBlockData's handling of a block it could not read: log and disconnect."""
+        with self.m_chainman.GetMutex():
+            pruned = self.m_chainman.m_blockman.IsBlockPruned(pindex)
+        if pruned:
+            LogDebug(
+                BCLog.NET,
+                "Block was pruned before it could be read, %s\n",
+                pfrom.DisconnectMsg(common.logging.fLogIPs),
+            )
+        else:
+            common.logging.LogError(
+                "Cannot load block from disk, %s\n", pfrom.DisconnectMsg(common.logging.fLogIPs)
+            )
+        pfrom.fDisconnect = True
 
     def FindTxForGetData(self, tx_relay: Peer.TxRelay, gtxid: GenTxid) -> CTransaction | None:
         """The transaction a peer may request, or None: one in our mempool since before our
@@ -2086,24 +2511,81 @@ class PeerManagerImpl(PeerManager):
     def SendBlockTransactions(
         self, pfrom: CNode, peer: Peer, block: CBlock, req: BlockTransactionsRequest
     ) -> None:
-        """Answer a getblocktxn from a block. Compact block relay fills this in."""
+        """Answer a getblocktxn with the requested transactions of ``block``; an index out of
+        range is misbehaviour."""
+        txn: list[CTransaction] = []
+        tx_requested_size = 0
+        for index in req.indexes:
+            if index >= len(block.vtx):
+                self.Misbehaving(peer, "getblocktxn with out-of-bounds tx indices")
+                return
+            txn.append(block.vtx[index])
+            tx_requested_size += block.vtx[index].GetTotalSize()
+        resp = BlockTransactions(req.blockhash, txn)
+
+        LogDebug(
+            BCLog.CMPCTBLOCK,
+            "Peer %d sent us a GETBLOCKTXN for block %s, sending a BLOCKTXN with %u txns. (%u "
+            "bytes)\n",
+            pfrom.GetId(),
+            block.GetHash().ToString(),
+            len(resp.txn),
+            tx_requested_size,
+        )
+        self.MakeAndPushMessage(pfrom, NetMsgType.BLOCKTXN, resp.serialize())
 
     def CheckHeadersPoW(
-        self, headers: list[CBlockHeader], consensusParams: object, peer: Peer
+        self, headers: list[CBlockHeader], consensusParams: Consensus.Params, peer: Peer
     ) -> bool:
-        """Whether headers are continuous and have valid proof-of-work (misbehaving if not).
-        Block relay fills this in."""
+        """Whether the headers have the proof of work they claim and connect to each other;
+        misbehaving if not."""
+        # Do these headers have proof-of-work matching what's claimed?
+        if not HasValidProofOfWork(headers, consensusParams):
+            self.Misbehaving(peer, "header with invalid proof of work")
+            return False
+
+        # Are these headers connected to each other?
+        if not self.CheckHeadersAreContinuous(headers):
+            self.Misbehaving(peer, "non-continuous headers sequence")
+            return False
         return True
 
     def GetAntiDoSWorkThreshold(self) -> int:
-        """The anti-DoS work threshold for headers chains. Block relay fills this in."""
-        return 0
+        """The work a headers chain must have before we store it: our tip's work less a
+        144-block buffer (so forks near the tip pass), and at least the minimum chain work."""
+        near_chaintip_work = 0
+        with cs_main:
+            tip = self.m_chainman.ActiveChain().Tip()
+            if tip is not None:
+                # Use a 144 block buffer, so that we'll accept headers that fork from near our
+                # tip.
+                near_chaintip_work = tip.nChainWork - min(144 * GetBlockProof(tip), tip.nChainWork)
+        return max(near_chaintip_work, self.m_chainman.MinimumChainWork())
 
     def HandleUnconnectingHeaders(
         self, pfrom: CNode, peer: Peer, headers: list[CBlockHeader]
     ) -> None:
-        """Ask for the missing headers of an announcement that does not connect. Block relay
-        fills this in."""
+        """Headers whose first one does not connect may be a BIP 130 announcement after blocks
+        we missed: ask for the headers in between."""
+        # Try to fill in the missing headers.
+        with cs_main:
+            best_header = self.m_chainman.m_best_header
+        assert best_header is not None
+        if self.MaybeSendGetHeaders(pfrom, GetLocator(best_header), peer):
+            LogDebug(
+                BCLog.NET,
+                "received header %s: missing prev block %s, sending getheaders (%d) to end "
+                "(peer=%d)\n",
+                headers[0].GetHash().ToString(),
+                headers[0].hashPrevBlock.ToString(),
+                best_header.nHeight,
+                pfrom.GetId(),
+            )
+
+        # Set hashLastUnknownBlock for this peer, so that if we eventually get the headers -
+        # even from a different peer - we can use this peer to download.
+        with cs_main:
+            self.UpdateBlockAvailability(pfrom.GetId(), headers[-1].GetHash())
 
     def CheckHeadersAreContinuous(self, headers: list[CBlockHeader]) -> bool:
         """Whether the headers connect to each other."""
@@ -2117,7 +2599,82 @@ class PeerManagerImpl(PeerManager):
     def IsContinuationOfLowWorkHeadersSync(
         self, peer: Peer, pfrom: CNode, headers: list[CBlockHeader]
     ) -> bool:
-        """Continue a low-work headers sync already under way. Block relay fills this in."""
+        """Feed the headers to a low-work headers sync under way with this peer: whether they
+        were a valid continuation. ``headers`` is replaced by the headers ready for full
+        validation (upstream swaps the vector). Requires peer.m_headers_sync_mutex."""
+        if peer.m_headers_sync is not None:
+            result = peer.m_headers_sync.ProcessNextHeaders(
+                headers, len(headers) == self.m_opts.max_headers_result
+            )
+            # If it is a valid continuation, we should treat the existing getheaders request as
+            # responded to.
+            if result.success:
+                peer.m_last_getheaders_timestamp = 0
+            if result.request_more:
+                locator = peer.m_headers_sync.NextHeadersRequestLocator()
+                # We were instructed to ask for a locator: it is not empty, and processing was
+                # successful (Assume upstream).
+                if locator.vHave:
+                    # This cannot fail: we just cleared the last getheaders timestamp.
+                    self.MaybeSendGetHeaders(pfrom, locator, peer)
+                    LogDebug(
+                        BCLog.NET,
+                        "more getheaders (from %s) to peer=%d\n",
+                        locator.vHave[0].ToString(),
+                        pfrom.GetId(),
+                    )
+
+            if peer.m_headers_sync.GetState() == HeadersSyncState.State.FINAL:
+                peer.m_headers_sync = None
+
+                # Delete this peer's entry in m_headers_presync_stats. If this is
+                # m_headers_presync_bestpeer, it will be replaced later by the next peer that
+                # triggers the else branch below.
+                with self.m_headers_presync_mutex:
+                    self.m_headers_presync_stats.pop(pfrom.GetId(), None)
+            else:
+                # Build statistics for this peer's sync.
+                presync: tuple[int, int] | None = None
+                if peer.m_headers_sync.GetState() == HeadersSyncState.State.PRESYNC:
+                    presync = (
+                        peer.m_headers_sync.GetPresyncHeight(),
+                        peer.m_headers_sync.GetPresyncTime(),
+                    )
+                stats: HeadersPresyncStats = (peer.m_headers_sync.GetPresyncWork(), presync)
+
+                # Update statistics in stats.
+                with self.m_headers_presync_mutex:
+                    self.m_headers_presync_stats[pfrom.GetId()] = stats
+                    best = self.m_headers_presync_stats.get(self.m_headers_presync_bestpeer)
+                    best_updated = False
+                    if best is None:
+                        # The cached best peer is outdated: find the best of the remaining ones
+                        # (including the one just updated).
+                        peer_best = NodeId(-1)
+                        stat_best: HeadersPresyncStats | None = None
+                        for stat_peer, stat in self.m_headers_presync_stats.items():
+                            if stat_best is None or _presync_key(stat) > _presync_key(stat_best):
+                                peer_best = stat_peer
+                                stat_best = stat
+                        self.m_headers_presync_bestpeer = peer_best
+                        best_updated = peer_best == pfrom.GetId()
+                    elif self.m_headers_presync_bestpeer == pfrom.GetId() or _presync_key(
+                        stats
+                    ) > _presync_key(best):
+                        # pfrom was and remains the best peer, or pfrom just became best.
+                        self.m_headers_presync_bestpeer = pfrom.GetId()
+                        best_updated = True
+                    if best_updated and stats[1] is not None:
+                        # If the best peer updated, and it is in its first phase, signal.
+                        self.m_headers_presync_should_signal = True
+
+            if result.success:
+                # We only overwrite the headers passed in if processing was successful.
+                headers[:] = result.pow_validated_headers
+
+            return result.success
+        # Either we didn't have a sync in progress, or something went wrong processing these
+        # headers, or we are returning headers to the caller to process.
         return False
 
     def TryLowWorkHeadersSync(
@@ -2127,7 +2684,49 @@ class PeerManagerImpl(PeerManager):
         chain_start_header: CBlockIndex,
         headers: list[CBlockHeader],
     ) -> bool:
-        """Start the anti-DoS headers presync for a low-work chain. Block relay fills this in."""
+        """If the headers' chain has less work than our anti-DoS threshold, don't store them:
+        start a low-work headers sync when the message was full, else ignore the chain. True
+        (and ``headers`` emptied) in both cases; False to process the headers normally."""
+        # Calculate the claimed total work on this chain.
+        total_work = chain_start_header.nChainWork + CalculateClaimedHeadersWork(headers)
+
+        # Our dynamic anti-DoS threshold (minimum work required on a headers chain before we'll
+        # store it)
+        minimum_chain_work = self.GetAntiDoSWorkThreshold()
+
+        # Avoid DoS via low-difficulty-headers by only processing if the headers are part of a
+        # chain with sufficient work.
+        if total_work < minimum_chain_work:
+            # Only try to sync with this peer if their headers message was full; otherwise they
+            # don't have more headers after this so no point in trying to sync their
+            # too-little-work chain.
+            if len(headers) == self.m_opts.max_headers_result:
+                # (Starting at the first header is fine even if we know it: ProcessHeadersMessage
+                # already skips this when all the headers are known.)
+                with peer.m_headers_sync_mutex:
+                    peer.m_headers_sync = HeadersSyncState(
+                        peer.m_id,
+                        self.m_chainparams.GetConsensus(),
+                        chain_start_header,
+                        minimum_chain_work,
+                    )
+
+                    # Process the headers with the new sync as normal; failures are handled
+                    # inside IsContinuationOfLowWorkHeadersSync.
+                    self.IsContinuationOfLowWorkHeadersSync(peer, pfrom, headers)
+            else:
+                LogDebug(
+                    BCLog.NET,
+                    "Ignoring low-work chain (height=%u) from peer=%d\n",
+                    chain_start_header.nHeight + len(headers),
+                    pfrom.GetId(),
+                )
+
+            # The peer has not yet given us a chain that meets our work threshold, so we want to
+            # prevent further processing of the headers in any case.
+            headers.clear()
+            return True
+
         return False
 
     def IsAncestorOfBestHeaderOrTip(self, header: CBlockIndex | None) -> bool:
@@ -2155,8 +2754,89 @@ class PeerManagerImpl(PeerManager):
         return False
 
     def HeadersDirectFetchBlocks(self, pfrom: CNode, peer: Peer, last_header: CBlockIndex) -> None:
-        """Fetch blocks toward a new headers tip when we are close to synced. Block relay fills
-        this in."""
+        """Given a new headers tip with at least our tip's work, request the blocks toward it
+        when we are close to synced (CanDirectFetch)."""
+        with cs_main:
+            nodestate = self.State(pfrom.GetId())
+            assert nodestate is not None
+            tip = self.m_chainman.ActiveChain().Tip()
+            assert tip is not None
+
+            if (
+                self.CanDirectFetch()
+                and last_header.IsValid(BLOCK_VALID_TREE)
+                and tip.nChainWork <= last_header.nChainWork
+            ):
+                vToFetch: list[CBlockIndex] = []
+                pindexWalk: CBlockIndex | None = last_header
+                # Calculate all the blocks we'd need to switch to last_header, up to a limit.
+                while (
+                    pindexWalk is not None
+                    and not self.m_chainman.ActiveChain().Contains(pindexWalk)
+                    and len(vToFetch) <= MAX_BLOCKS_IN_TRANSIT_PER_PEER
+                ):
+                    if (
+                        not (pindexWalk.nStatus & BLOCK_HAVE_DATA)
+                        and not self.IsBlockRequested(pindexWalk.GetBlockHash())
+                        and (
+                            not DeploymentActiveAt(
+                                pindexWalk, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT
+                            )
+                            or CanServeWitnesses(peer)
+                        )
+                    ):
+                        # We don't have this block, and it's not yet in flight.
+                        vToFetch.append(pindexWalk)
+                    pindexWalk = pindexWalk.pprev
+                # If pindexWalk still isn't on our main chain, we're looking at a very large
+                # reorg at a time we think we're close to caught up to the main chain -- this
+                # shouldn't really happen. Bail out on the direct fetch and rely on parallel
+                # download instead.
+                if pindexWalk is None or not self.m_chainman.ActiveChain().Contains(pindexWalk):
+                    LogDebug(
+                        BCLog.NET,
+                        "Large reorg, won't direct fetch to %s (%d)\n",
+                        last_header.GetBlockHash().ToString(),
+                        last_header.nHeight,
+                    )
+                else:
+                    vGetData: list[CInv] = []
+                    # Download as much as possible, from earliest to latest.
+                    for pindex in reversed(vToFetch):
+                        if len(nodestate.vBlocksInFlight) >= MAX_BLOCKS_IN_TRANSIT_PER_PEER:
+                            # Can't download any more from this peer
+                            break
+                        nFetchFlags = self.GetFetchFlags(peer)
+                        vGetData.append(CInv(MSG_BLOCK | nFetchFlags, pindex.GetBlockHash()))
+                        self.BlockRequested(pfrom.GetId(), pindex)
+                        LogDebug(
+                            BCLog.NET,
+                            "Requesting block %s from  peer=%d\n",
+                            pindex.GetBlockHash().ToString(),
+                            pfrom.GetId(),
+                        )
+                    if len(vGetData) > 1:
+                        LogDebug(
+                            BCLog.NET,
+                            "Downloading blocks toward %s (%d) via headers direct fetch\n",
+                            last_header.GetBlockHash().ToString(),
+                            last_header.nHeight,
+                        )
+                    if vGetData:
+                        assert last_header.pprev is not None
+                        if (
+                            not self.m_opts.ignore_incoming_txs
+                            and nodestate.m_provides_cmpctblocks
+                            and len(vGetData) == 1
+                            and len(self.mapBlocksInFlight) == 1
+                            and last_header.pprev.IsValid(BLOCK_VALID_CHAIN)
+                        ):
+                            # In any case, we want to download using a compact block, not a
+                            # regular one
+                            vGetData[0] = CInv(MSG_CMPCT_BLOCK, vGetData[0].hash)
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
+                        )
 
     def UpdatePeerStateForReceivedHeaders(
         self,
@@ -2166,31 +2846,342 @@ class PeerManagerImpl(PeerManager):
         received_new_header: bool,
         may_have_more_headers: bool,
     ) -> None:
-        """Update sync and eviction-protection state after a headers message. Block relay
-        fills this in."""
+        """After a headers message ending in ``last_header``: the peer's best known block, its
+        last announcement time, disconnection of useless outbound peers during IBD, and
+        protection of good outbound peers from eviction."""
+        with cs_main:
+            nodestate = self.State(pfrom.GetId())
+            assert nodestate is not None
+            tip = self.m_chainman.ActiveChain().Tip()
+            assert tip is not None
+
+            self.UpdateBlockAvailability(pfrom.GetId(), last_header.GetBlockHash())
+
+            # From here, pindexBestKnownBlock should be guaranteed to be non-null, because it is
+            # set in UpdateBlockAvailability. Some None checks are still present, however, as
+            # belt-and-suspenders.
+
+            if received_new_header and last_header.nChainWork > tip.nChainWork:
+                nodestate.m_last_block_announcement = GetTime()
+
+            # If we're in IBD, we want outbound peers that will serve us a useful chain.
+            # Disconnect peers that are on chains with insufficient work.
+            if self.m_chainman.IsInitialBlockDownload() and not may_have_more_headers:  # noqa: SIM102
+                # If the peer has no more headers to give us, then we know we have their tip.
+                if (  # noqa: SIM102 (upstream's nesting)
+                    nodestate.pindexBestKnownBlock is not None
+                    and nodestate.pindexBestKnownBlock.nChainWork
+                    < self.m_chainman.MinimumChainWork()
+                ):
+                    # This peer has too little work on their headers chain to help us sync --
+                    # disconnect if it is an outbound disconnection candidate. (Compared with
+                    # the minimum chain work, not our tip: we don't download blocks before a
+                    # headers chain has that much work, as an anti-DoS measure.)
+                    if pfrom.IsOutboundOrBlockRelayConn():
+                        LogInfo(
+                            "outbound peer headers chain has insufficient work, %s\n",
+                            pfrom.DisconnectMsg(common.logging.fLogIPs),
+                        )
+                        pfrom.fDisconnect = True
+
+            # If this is an outbound full-relay peer, check to see if we should protect it from
+            # the bad/lagging chain logic. Outbound block-relay peers are excluded from this
+            # protection, and thus always subject to eviction under the bad/lagging chain logic.
+            if (  # noqa: SIM102 (upstream's nesting)
+                not pfrom.fDisconnect
+                and pfrom.IsFullOutboundConn()
+                and nodestate.pindexBestKnownBlock is not None
+            ):
+                if (
+                    self.m_outbound_peers_with_protect_from_disconnect
+                    < MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT
+                    and nodestate.pindexBestKnownBlock.nChainWork >= tip.nChainWork
+                    and not nodestate.m_chain_sync.m_protect
+                ):
+                    LogDebug(
+                        BCLog.NET, "Protecting outbound peer=%d from eviction\n", pfrom.GetId()
+                    )
+                    nodestate.m_chain_sync.m_protect = True
+                    self.m_outbound_peers_with_protect_from_disconnect += 1
 
     def ProcessHeadersMessage(
         self, pfrom: CNode, peer: Peer, headers: list[CBlockHeader], via_compact_block: bool
     ) -> None:
-        """Process a headers message (checks, low-work presync, direct fetch). Block relay fills
-        this in."""
+        """Process a headers message (or a compact block's header): anti-DoS checks and the
+        low-work headers sync, then validation, then peer state and direct fetch. ``headers``
+        is taken over (upstream moves it in) and may be changed."""
+        nCount = len(headers)
+
+        if nCount == 0:
+            # Nothing interesting. Stop asking this peers for more headers. Mid headers sync,
+            # an empty headers message suggests that the peer suddenly has nothing to give us
+            # (perhaps it reorged to our chain): clear download state for this peer.
+            with peer.m_headers_sync_mutex:
+                if peer.m_headers_sync is not None:
+                    peer.m_headers_sync = None
+                    with self.m_headers_presync_mutex:
+                        self.m_headers_presync_stats.pop(pfrom.GetId(), None)
+            # A headers message with no headers cannot be an announcement, so assume it is a
+            # response to our last getheaders request, if there is one.
+            peer.m_last_getheaders_timestamp = 0
+            return
+
+        # Before we do any processing, make sure these pass basic sanity checks. We'll rely on
+        # headers having valid proof-of-work further down, as an anti-DoS criteria (note: this
+        # check is required before passing any headers into HeadersSyncState).
+        if not self.CheckHeadersPoW(headers, self.m_chainparams.GetConsensus(), peer):
+            # Misbehaving() calls are handled within CheckHeadersPoW(). (Even a header announced
+            # via compact block must itself be valid, so this can always be punished.)
+            return
+
+        pindexLast: list[CBlockIndex | None] = [None]
+
+        # already_validated_work becomes true when these headers were processed as part of a
+        # low-work headers sync in progress (PRESYNC or REDOWNLOAD): headers it returns to us
+        # (during REDOWNLOAD) need no further anti-DoS checks.
+        already_validated_work = False
+
+        # If we're in the middle of headers sync, let it do its magic.
+        have_headers_sync = False
+        with peer.m_headers_sync_mutex:
+            already_validated_work = self.IsContinuationOfLowWorkHeadersSync(peer, pfrom, headers)
+
+            # The headers we passed in may have been untouched (no headers sync in progress, or
+            # a failure), erased (processed, nothing more to do, e.g. still in PRESYNC) or
+            # replaced with headers ready for validation (REDOWNLOAD). So just check whether we
+            # still have headers that we need to process, or not.
+            if not headers:
+                return
+
+            have_headers_sync = peer.m_headers_sync is not None
+
+        # Do these headers connect to something in our block index?
+        with cs_main:
+            chain_start_header = self.m_chainman.m_blockman.LookupBlockIndex(
+                headers[0].hashPrevBlock
+            )
+        headers_connect_blockindex = chain_start_header is not None
+
+        if not headers_connect_blockindex:
+            # This could be a BIP 130 block announcement, use special logic for handling headers
+            # that don't connect, as this could be benign.
+            self.HandleUnconnectingHeaders(pfrom, peer, headers)
+            return
+        assert chain_start_header is not None
+
+        # If headers connect, assume that this is in response to any outstanding getheaders
+        # request we may have sent, and clear out the time of our last request. Non-connecting
+        # headers cannot be a response to a getheaders request.
+        peer.m_last_getheaders_timestamp = 0
+
+        # If the headers we received are already in memory and an ancestor of m_best_header or
+        # our tip, skip anti-DoS checks. These headers will not use any more memory (and we are
+        # not leaking information that could be used to fingerprint us).
+        with cs_main:
+            last_received_header = self.m_chainman.m_blockman.LookupBlockIndex(
+                headers[-1].GetHash()
+            )
+            if self.IsAncestorOfBestHeaderOrTip(last_received_header):
+                already_validated_work = True
+
+        # If our peer has NetPermissionFlags::NoBan privileges, then bypass our anti-DoS logic
+        # (this saves bandwidth when we connect to a trusted peer on startup).
+        if pfrom.HasPermission(NetPermissionFlags.NoBan):
+            already_validated_work = True
+
+        # At this point, the headers connect to something in our block index. Do anti-DoS
+        # checks to determine if we should process or store for later processing.
+        if not already_validated_work and self.TryLowWorkHeadersSync(
+            peer, pfrom, chain_start_header, headers
+        ):
+            # If we successfully started a low-work headers sync, then there should be no
+            # headers to process any further.
+            assert not headers  # Assume upstream
+            return
+
+        # At this point, we have a set of headers with sufficient work on them which can be
+        # processed.
+
+        # If we don't have the last header, then this peer will have given us something new
+        # (if these headers are valid).
+        received_new_header = last_received_header is None
+
+        # Now process all the headers.
+        state = BlockValidationState()
+        processed = self.m_chainman.ProcessNewBlockHeaders(headers, True, state, pindexLast)
+        if not processed and state.IsInvalid():
+            self.MaybePunishNodeForBlock(
+                pfrom.GetId(), state, via_compact_block, "invalid header received"
+            )
+            return
+        last = pindexLast[0]
+        assert last is not None
+
+        if processed and received_new_header:
+            self.LogBlockHeader(last, pfrom, False)
+
+        # Consider fetching more headers if we are not using our headers-sync mechanism.
+        if nCount == self.m_opts.max_headers_result and not have_headers_sync:  # noqa: SIM102
+            # Headers message had its maximum size; the peer may have more headers.
+            if self.MaybeSendGetHeaders(pfrom, GetLocator(last), peer):
+                LogDebug(
+                    BCLog.NET,
+                    "more getheaders (%d) to end to peer=%d (startheight:%d)\n",
+                    last.nHeight,
+                    pfrom.GetId(),
+                    peer.m_starting_height,
+                )
+
+        self.UpdatePeerStateForReceivedHeaders(
+            pfrom, peer, last, received_new_header, nCount == self.m_opts.max_headers_result
+        )
+
+        # Consider immediately downloading blocks.
+        self.HeadersDirectFetchBlocks(pfrom, peer, last)
 
     def ProcessInvalidTx(
-        self, nodeid: NodeId, ptx: CTransaction, state: object, first_time_failure: bool
-    ) -> object | None:
-        """Handle a transaction the mempool rejected. Transaction relay fills this in."""
-        return None
+        self,
+        nodeid: NodeId,
+        ptx: CTransaction,
+        state: TxValidationState,
+        first_time_failure: bool,
+    ) -> PackageToValidate | None:
+        """Handle a transaction the mempool rejected: let transaction download decide about
+        orphans and reject filters, keep it for compact blocks, and note its parents as known
+        to the peer. Returns a package to try, if one was found. Requires
+        m_tx_download_mutex."""
+        peer: Peer | None = self.GetPeerRef(nodeid)
 
-    def ProcessValidTx(self, nodeid: NodeId, tx: CTransaction, replaced: list[object]) -> None:
-        """Handle a transaction the mempool accepted. Transaction relay fills this in."""
+        LogDebug(
+            BCLog.MEMPOOLREJ,
+            "%s (wtxid=%s) from peer=%d was not accepted: %s\n",
+            ptx.GetHash().ToString(),
+            ptx.GetWitnessHash().ToString(),
+            nodeid,
+            state.ToString(),
+        )
 
-    def ProcessPackageResult(self, package_to_validate: object, package_result: object) -> None:
-        """Handle the result of package validation. Transaction relay fills this in."""
+        todo = self.m_txdownloadman.MempoolRejectedTx(ptx, state, nodeid, first_time_failure)
+
+        # RecursiveDynamicUsage approximated by the serialized size.
+        if todo.m_should_add_extra_compact_tx and ptx.GetTotalSize() < 100000:
+            self.AddToCompactExtraTransactions(ptx)
+        for parent_txid in todo.m_unique_parents:
+            if peer is not None:
+                AddKnownTx(peer, parent_txid)
+
+        return todo.m_package_to_validate
+
+    def ProcessValidTx(
+        self, nodeid: NodeId, tx: CTransaction, replaced_transactions: list[CTransaction]
+    ) -> None:
+        """Handle a transaction the mempool accepted: relay it and wake its orphans. Requires
+        m_tx_download_mutex."""
+        self.m_txdownloadman.MempoolAcceptedTx(tx)
+
+        LogDebug(
+            BCLog.MEMPOOL,
+            "AcceptToMemoryPool: peer=%d: accepted %s (wtxid=%s) (poolsz %u txn, %u kB)\n",
+            nodeid,
+            tx.GetHash().ToString(),
+            tx.GetWitnessHash().ToString(),
+            self.m_mempool.size(),
+            self.m_mempool.DynamicMemoryUsage() // 1000,
+        )
+
+        self.RelayTransaction(tx.GetHash(), tx.GetWitnessHash())
+
+        for removedTx in replaced_transactions:
+            self.AddToCompactExtraTransactions(removedTx)
+
+    def ProcessPackageResult(
+        self, package_to_validate: PackageToValidate, package_result: PackageMempoolAcceptResult
+    ) -> None:
+        """Handle the result of package validation, transaction by transaction. Requires
+        m_tx_download_mutex."""
+        package = package_to_validate.m_txns
+        senders = package_to_validate.m_senders
+
+        if package_result.IsInvalid():
+            self.m_txdownloadman.MempoolRejectedPackage(package)
+        # We currently only expect to process 1-parent-1-child packages.
+        if len(package) != 2:
+            return
+
+        # Iterate backwards to erase in-package descendants from the orphanage before they
+        # become relevant in AddChildrenToWorkSet.
+        for tx, nodeid in zip(reversed(package), reversed(senders), strict=True):
+            # It is not guaranteed that a result exists for every transaction.
+            tx_result = package_result.m_tx_results.get(tx.GetWitnessHash())
+            if tx_result is None:
+                continue
+            ResultType = MempoolAcceptResult.ResultType
+            if tx_result.m_result_type == ResultType.VALID:
+                self.ProcessValidTx(nodeid, tx, tx_result.m_replaced_transactions)
+            elif tx_result.m_result_type in (ResultType.INVALID, ResultType.DIFFERENT_WITNESS):
+                # Not added to vExtraTxnForCompact: that happened when it entered the orphanage
+                # or was rejected for TX_RECONSIDERABLE.
+                self.ProcessInvalidTx(nodeid, tx, tx_result.m_state, False)
+            # MEMPOOL_ENTRY: AlreadyHaveTx() should be catching transactions in the mempool.
 
     def ProcessOrphanTx(self, peer: Peer) -> bool:
-        """Reconsider one orphan of this peer; True if that was meaningful work. Transaction
-        relay fills this in; until then there are never orphans."""
+        """Reconsider orphans from the peer's work set until one is decided (accepted, or
+        invalid for a reason other than missing inputs). Whether one was. One at a time: the
+        unbounded loop this used to be let a peer stall the node
+        (https://bitcoincore.org/en/2024/07/03/disclose-orphan-dos)."""
+        with cs_main, self.m_tx_download_mutex:
+            while (porphanTx := self.m_txdownloadman.GetTxToReconsider(peer.m_id)) is not None:
+                result = self.m_chainman.ProcessTransaction(porphanTx)
+                state = result.m_state
+                orphanHash = porphanTx.GetHash()
+                orphan_wtxid = porphanTx.GetWitnessHash()
+
+                if result.m_result_type == MempoolAcceptResult.ResultType.VALID:
+                    LogDebug(
+                        BCLog.TXPACKAGES,
+                        "   accepted orphan tx %s (wtxid=%s)\n",
+                        orphanHash.ToString(),
+                        orphan_wtxid.ToString(),
+                    )
+                    self.ProcessValidTx(peer.m_id, porphanTx, result.m_replaced_transactions)
+                    return True
+                elif state.GetResult() != TxValidationResult.TX_MISSING_INPUTS:
+                    LogDebug(
+                        BCLog.TXPACKAGES,
+                        "   invalid orphan tx %s (wtxid=%s) from peer=%d. %s\n",
+                        orphanHash.ToString(),
+                        orphan_wtxid.ToString(),
+                        peer.m_id,
+                        state.ToString(),
+                    )
+
+                    if state.IsInvalid() and state.GetResult() not in (
+                        TxValidationResult.TX_UNKNOWN,
+                        TxValidationResult.TX_NO_MEMPOOL,
+                        TxValidationResult.TX_RESULT_UNSET,
+                    ):
+                        self.ProcessInvalidTx(peer.m_id, porphanTx, state, False)
+                    return True
+
         return False
+
+    def _validate_package(self, package_to_validate: PackageToValidate) -> None:
+        """What ProcessMessage's TX handler does with a package to validate (written out twice
+        upstream): submit it, log the outcome, and process the result."""
+        package_result = ProcessNewPackage(
+            self.m_chainman.ActiveChainstate(),
+            self.m_mempool,
+            package_to_validate.m_txns,
+            False,
+            None,
+        )
+        LogDebug(
+            BCLog.TXPACKAGES,
+            "package evaluation for %s: %s\n",
+            package_to_validate.ToString(),
+            "package rejected" if package_result.IsInvalid() else "package accepted",
+        )
+        self.ProcessPackageResult(package_to_validate, package_result)
 
     def PrepareBlockFilterRequest(
         self,
@@ -2310,13 +3301,115 @@ class PeerManagerImpl(PeerManager):
     def ProcessBlock(
         self, node: CNode, block: CBlock, force_processing: bool, min_pow_checked: bool
     ) -> None:
-        """Hand a block to validation, then update node.m_last_block_time and the in-flight
-        bookkeeping. Block relay fills this in."""
+        """Hand a block to validation; for a new block, note the time on the node and forget
+        every request for it (it may have come from another peer than we asked)."""
+        _, new_block = self.m_chainman.ProcessNewBlock(block, force_processing, min_pow_checked)
+        if new_block:
+            node.m_last_block_time = GetTime()
+            # In case this block came from a different peer than we requested from, we can
+            # erase the block request now anyway (as we just stored this block to disk).
+            with cs_main:
+                self.RemoveBlockRequest(block.GetHash(), None)
+        else:
+            with cs_main:
+                self.mapBlockSource.pop(block.GetHash(), None)
 
     def ProcessCompactBlockTxns(
         self, pfrom: CNode, peer: Peer, block_transactions: BlockTransactions
     ) -> None:
-        """Complete a compact block with a blocktxn answer. Compact block relay fills this in."""
+        """Complete a compact block we asked this peer about with the transactions of its
+        blocktxn; on a short id collision fall back to requesting the full block."""
+        pblock = CBlock()
+        fBlockRead = False
+        with cs_main:
+            range_flight = self.mapBlocksInFlight.get(block_transactions.blockhash, [])
+            already_in_flight = len(range_flight)
+            requested_block_from_this_peer = False
+
+            # The multimap keeps requests in order: ours is either absent or first in line.
+            first_in_flight = already_in_flight == 0 or range_flight[0][0] == pfrom.GetId()
+
+            queued: QueuedBlock | None = None
+            for node_id, block_it in range_flight:
+                if node_id == pfrom.GetId() and block_it.partialBlock is not None:
+                    requested_block_from_this_peer = True
+                    queued = block_it
+                    break
+
+            if not requested_block_from_this_peer:
+                LogDebug(
+                    BCLog.NET,
+                    "Peer %d sent us block transactions for block we weren't expecting\n",
+                    pfrom.GetId(),
+                )
+                return
+            assert queued is not None and queued.partialBlock is not None
+
+            partialBlock = queued.partialBlock
+
+            if partialBlock.header.IsNull():
+                # A previous FillBlock wiped the header but left the PartiallyDownloadedBlock
+                # (no RemoveBlockRequest): don't look the null header up.
+                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                self.Misbehaving(peer, "previous compact block reconstruction attempt failed")
+                LogDebug(
+                    BCLog.NET,
+                    "Peer %d sent compact block transactions multiple times",
+                    pfrom.GetId(),
+                )
+                return
+
+            # We should not have gotten this far in compact block processing unless it's
+            # attached to a known header
+            prev_block = self.m_chainman.m_blockman.LookupBlockIndex(
+                partialBlock.header.hashPrevBlock
+            )
+            status = partialBlock.FillBlock(
+                pblock,
+                block_transactions.txn,
+                DeploymentActiveAfter(prev_block, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT),
+            )
+            if status == READ_STATUS_INVALID:
+                # Reset in-flight state in case Misbehaving does not result in a disconnect
+                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                self.Misbehaving(peer, "invalid compact block/non-matching block transactions")
+                return
+            elif status == READ_STATUS_FAILED:
+                if first_in_flight:
+                    # Might have collided, fall back to getdata now :( The failed partialBlock
+                    # stays, so no other compact block announcement from this peer for this
+                    # block is processed; the full block download continues under the same
+                    # m_downloading_since timer.
+                    invs = [
+                        CInv(MSG_BLOCK | self.GetFetchFlags(peer), block_transactions.blockhash)
+                    ]
+                    self.MakeAndPushMessage(
+                        pfrom, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize)
+                    )
+                else:
+                    self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                    LogDebug(
+                        BCLog.NET,
+                        "Peer %d sent us a compact block but it failed to reconstruct, waiting "
+                        "on first download to complete\n",
+                        pfrom.GetId(),
+                    )
+                    return
+            else:
+                # Block is okay for further processing
+                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                fBlockRead = True
+                # mapBlockSource is for punishing peers and picking compact block peers, so the
+                # race with ProcessNewBlock is fine. BIP 152 lets peers relay compact blocks
+                # after validating the header only: don't punish if the block turns out
+                # invalid.
+                self.mapBlockSource.setdefault(block_transactions.blockhash, (pfrom.GetId(), False))
+        # Don't hold cs_main when we call into ProcessNewBlock
+        if fBlockRead:
+            # We requested this block (it was in mapBlocksInFlight): force processing even if
+            # it would not be a candidate for a new tip. That bypasses some anti-DoS logic in
+            # AcceptBlock, which the compact block handler's own checks make safe.
+            self.ProcessBlock(pfrom, pblock, True, True)
 
     def LogBlockHeader(self, index: CBlockIndex, peer: CNode, via_compact_block: bool) -> None:
         """Log a new, valid header (useful against selfish mining): always outside IBD."""
@@ -3035,12 +4128,136 @@ class PeerManagerImpl(PeerManager):
                 pfrom.fDisconnect = True
                 return
 
-            self._process_getblocks_later(pfrom, peer, locator, hashStop)
+            # We might have announced the currently-being-connected tip using a compact block,
+            # which resulted in the peer sending a getblocks request, which we would otherwise
+            # respond to without the new block. To avoid this we make sure we are on our best
+            # known chain now (overkill, but no known node supports compact blocks and still
+            # uses getblocks).
+            with self.m_most_recent_block_mutex:
+                getblocks_recent_block = self.m_most_recent_block
+            getblocks_state = BlockValidationState()
+            if not self.m_chainman.ActiveChainstate().ActivateBestChain(
+                getblocks_state, getblocks_recent_block
+            ):
+                LogDebug(BCLog.NET, "failed to activate chain (%s)\n", getblocks_state.ToString())
+
+            with cs_main:
+                # Find the last block the caller has in the main chain
+                getblocks_pindex = self.m_chainman.ActiveChainstate().FindForkInGlobalIndex(locator)
+
+                # Send the rest of the chain
+                if getblocks_pindex is not None:
+                    getblocks_pindex = self.m_chainman.ActiveChain().Next(getblocks_pindex)
+                nLimit = 500
+                LogDebug(
+                    BCLog.NET,
+                    "getblocks %d to %s limit %d from peer=%d\n",
+                    getblocks_pindex.nHeight if getblocks_pindex is not None else -1,
+                    "end" if hashStop.IsNull() else hashStop.ToString(),
+                    nLimit,
+                    pfrom.GetId(),
+                )
+                while getblocks_pindex is not None:
+                    if getblocks_pindex.GetBlockHash() == hashStop:
+                        LogDebug(
+                            BCLog.NET,
+                            "  getblocks stopping at %d %s\n",
+                            getblocks_pindex.nHeight,
+                            getblocks_pindex.GetBlockHash().ToString(),
+                        )
+                        break
+                    # If pruning, don't inv blocks unless we have on disk and are likely to
+                    # still have for some reasonable time window (1 hour) that block relay
+                    # might require.
+                    nPrunedBlocksLikelyToHave = MIN_BLOCKS_TO_KEEP - _div_trunc(
+                        3600, self.m_chainparams.GetConsensus().nPowTargetSpacing
+                    )
+                    getblocks_tip = self.m_chainman.ActiveChain().Tip()
+                    assert getblocks_tip is not None
+                    if self.m_chainman.m_blockman.IsPruneMode() and (
+                        not (getblocks_pindex.nStatus & BLOCK_HAVE_DATA)
+                        or getblocks_pindex.nHeight
+                        <= getblocks_tip.nHeight - nPrunedBlocksLikelyToHave
+                    ):
+                        LogDebug(
+                            BCLog.NET,
+                            " getblocks stopping, pruned or too old block at %d %s\n",
+                            getblocks_pindex.nHeight,
+                            getblocks_pindex.GetBlockHash().ToString(),
+                        )
+                        break
+                    with peer.m_block_inv_mutex:
+                        peer.m_blocks_for_inv_relay.append(getblocks_pindex.GetBlockHash())
+                    nLimit -= 1
+                    if nLimit <= 0:
+                        # When this block is requested, we'll send an inv that'll trigger the
+                        # peer to getblocks the next batch of inventory.
+                        LogDebug(
+                            BCLog.NET,
+                            "  getblocks stopping at limit %d %s\n",
+                            getblocks_pindex.nHeight,
+                            getblocks_pindex.GetBlockHash().ToString(),
+                        )
+                        with peer.m_block_inv_mutex:
+                            peer.m_continuation_block = getblocks_pindex.GetBlockHash()
+                        break
+                    getblocks_pindex = self.m_chainman.ActiveChain().Next(getblocks_pindex)
             return
 
         if msg_type == NetMsgType.GETBLOCKTXN:
             req = BlockTransactionsRequest.deserialize(vRecv)
-            self._process_getblocktxn_later(pfrom, peer, req)
+
+            recent_block: CBlock | None = None
+            with self.m_most_recent_block_mutex:
+                if self.m_most_recent_block_hash == req.blockhash:
+                    recent_block = self.m_most_recent_block
+                # Unlock m_most_recent_block_mutex to avoid cs_main lock inversion
+            if recent_block is not None:
+                self.SendBlockTransactions(pfrom, peer, recent_block, req)
+                return
+
+            getblocktxn_pos: FlatFilePos | None = None
+            with cs_main:
+                getblocktxn_pindex = self.m_chainman.m_blockman.LookupBlockIndex(req.blockhash)
+                if getblocktxn_pindex is None or not (getblocktxn_pindex.nStatus & BLOCK_HAVE_DATA):
+                    LogDebug(
+                        BCLog.NET,
+                        "Peer %d sent us a getblocktxn for a block we don't have\n",
+                        pfrom.GetId(),
+                    )
+                    return
+
+                if (
+                    getblocktxn_pindex.nHeight
+                    >= self.m_chainman.ActiveChain().Height() - MAX_BLOCKTXN_DEPTH
+                ):
+                    getblocktxn_pos = getblocktxn_pindex.GetBlockPos()
+
+            if getblocktxn_pos is not None and not getblocktxn_pos.IsNull():
+                getblocktxn_block = self.m_chainman.m_blockman.ReadBlock(
+                    getblocktxn_pos, req.blockhash
+                )
+                # Within MAX_BLOCKTXN_DEPTH the block cannot have been pruned meanwhile, so
+                # this read never fails.
+                assert getblocktxn_block is not None
+
+                self.SendBlockTransactions(pfrom, peer, getblocktxn_block, req)
+                return
+
+            # An older block was requested (should never happen in practice, but can happen in
+            # tests): send the full block instead of blocktxn. A peer sending many such
+            # requests to trigger expensive disk reads then has to receive all that data.
+            LogDebug(
+                BCLog.NET,
+                "Peer %d sent us a getblocktxn for a block > %i deep\n",
+                pfrom.GetId(),
+                MAX_BLOCKTXN_DEPTH,
+            )
+            getblocktxn_inv = CInv(MSG_WITNESS_BLOCK, req.blockhash)
+            with peer.m_getdata_requests_mutex:
+                peer.m_getdata_requests.append(getblocktxn_inv)
+            # The message processing loop will go around again (without pausing) and we'll
+            # respond then
             return
 
         if msg_type == NetMsgType.GETHEADERS:
@@ -3066,7 +4283,83 @@ class PeerManagerImpl(PeerManager):
                 )
                 return
 
-            self._process_getheaders_later(pfrom, peer, getheaders_locator, getheaders_hashStop)
+            with cs_main:
+                # Don't serve headers from our active chain until our chainwork is at least the
+                # minimum chain work. This prevents us from starting a low-work headers sync
+                # that will inevitably be aborted by our peer.
+                active_tip = self.m_chainman.ActiveTip()
+                if active_tip is None or (
+                    active_tip.nChainWork < self.m_chainman.MinimumChainWork()
+                    and not pfrom.HasPermission(NetPermissionFlags.Download)
+                ):
+                    LogDebug(
+                        BCLog.NET,
+                        "Ignoring getheaders from peer=%d because active chain has too little "
+                        "work; sending empty response\n",
+                        pfrom.GetId(),
+                    )
+                    # Just respond with an empty headers message, to tell the peer to go away
+                    # but not treat us as unresponsive.
+                    self.MakeAndPushMessage(pfrom, NetMsgType.HEADERS, ser_compact_size(0))
+                    return
+
+                getheaders_state = self.State(pfrom.GetId())
+                assert getheaders_state is not None
+                getheaders_pindex: CBlockIndex | None = None
+                if getheaders_locator.IsNull():
+                    # If locator is null, return the hashStop block
+                    getheaders_pindex = self.m_chainman.m_blockman.LookupBlockIndex(
+                        getheaders_hashStop
+                    )
+                    if getheaders_pindex is None:
+                        return
+
+                    if not self.BlockRequestAllowed(getheaders_pindex):
+                        LogDebug(
+                            BCLog.NET,
+                            "%s: ignoring request from peer=%i for old block header that isn't "
+                            "in the main chain\n",
+                            "ProcessMessage",
+                            pfrom.GetId(),
+                        )
+                        return
+                else:
+                    # Find the last block the caller has in the main chain
+                    getheaders_pindex = self.m_chainman.ActiveChainstate().FindForkInGlobalIndex(
+                        getheaders_locator
+                    )
+                    if getheaders_pindex is not None:
+                        getheaders_pindex = self.m_chainman.ActiveChain().Next(getheaders_pindex)
+
+                # Headers are sent as CBlocks without transactions: each carries the 0x00 tx
+                # count a bare CBlockHeader would lack.
+                vHeaders: list[CBlockHeader] = []
+                nLimit = self.m_opts.max_headers_result
+                LogDebug(
+                    BCLog.NET,
+                    "getheaders %d to %s from peer=%d\n",
+                    getheaders_pindex.nHeight if getheaders_pindex is not None else -1,
+                    "end" if getheaders_hashStop.IsNull() else getheaders_hashStop.ToString(),
+                    pfrom.GetId(),
+                )
+                while getheaders_pindex is not None:
+                    vHeaders.append(getheaders_pindex.GetBlockHeader())
+                    nLimit -= 1
+                    if nLimit <= 0 or getheaders_pindex.GetBlockHash() == getheaders_hashStop:
+                        break
+                    getheaders_pindex = self.m_chainman.ActiveChain().Next(getheaders_pindex)
+                # getheaders_pindex is None either if we sent our tip or if the peer has our
+                # tip (and we send an empty headers message); in both cases it's safe to set
+                # pindexBestHeaderSent to our tip. It is reset here, not max()ed: we might have
+                # announced the currently-being-connected tip with a compact block, and the peer
+                # then asked for headers, which we answer without the new block; resetting makes
+                # SendMessages announce the new block again.
+                getheaders_state.pindexBestHeaderSent = (
+                    getheaders_pindex
+                    if getheaders_pindex is not None
+                    else self.m_chainman.ActiveChain().Tip()
+                )
+                self.MakeAndPushMessage(pfrom, NetMsgType.HEADERS, _ser_headers(vHeaders))
             return
 
         if msg_type == NetMsgType.TX:
@@ -3092,7 +4385,49 @@ class PeerManagerImpl(PeerManager):
 
             AddKnownTx(peer, wtxid if peer.m_wtxid_relay else txid)
 
-            self._process_tx_later(pfrom, peer, ptx)
+            with cs_main, self.m_tx_download_mutex:
+                should_validate, package_to_validate = self.m_txdownloadman.ReceivedTx(
+                    pfrom.GetId(), ptx
+                )
+                if not should_validate:
+                    if pfrom.HasPermission(NetPermissionFlags.ForceRelay):
+                        # Always relay transactions received from peers with forcerelay
+                        # permission, even if they were already in the mempool, allowing the
+                        # node to function as a gateway for nodes hidden behind it.
+                        if not self.m_mempool.exists(txid):
+                            LogPrintf(
+                                "Not relaying non-mempool transaction %s (wtxid=%s) from "
+                                "forcerelay peer=%d\n",
+                                txid.ToString(),
+                                wtxid.ToString(),
+                                pfrom.GetId(),
+                            )
+                        else:
+                            LogPrintf(
+                                "Force relaying tx %s (wtxid=%s) from peer=%d\n",
+                                txid.ToString(),
+                                wtxid.ToString(),
+                                pfrom.GetId(),
+                            )
+                            self.RelayTransaction(txid, wtxid)
+
+                    if package_to_validate is not None:
+                        self._validate_package(package_to_validate)
+                    return
+
+                # ReceivedTx should not be telling us to validate the tx and a package.
+                assert package_to_validate is None
+
+                tx_result = self.m_chainman.ProcessTransaction(ptx)
+                tx_state = tx_result.m_state
+
+                if tx_result.m_result_type == MempoolAcceptResult.ResultType.VALID:
+                    self.ProcessValidTx(pfrom.GetId(), ptx, tx_result.m_replaced_transactions)
+                    pfrom.m_last_tx_time = GetTime()
+                if tx_state.IsInvalid():
+                    invalid_package = self.ProcessInvalidTx(pfrom.GetId(), ptx, tx_state, True)
+                    if invalid_package is not None:
+                        self._validate_package(invalid_package)
             return
 
         if msg_type == NetMsgType.CMPCTBLOCK:
@@ -3106,7 +4441,239 @@ class PeerManagerImpl(PeerManager):
                 return
 
             cmpctblock = CBlockHeaderAndShortTxIDs.deserialize(vRecv)
-            self._process_cmpctblock_later(pfrom, peer, cmpctblock)
+            received_new_header = False
+            blockhash = cmpctblock.header.GetHash()
+
+            with cs_main:
+                cmpct_prev_block = self.m_chainman.m_blockman.LookupBlockIndex(
+                    cmpctblock.header.hashPrevBlock
+                )
+                if cmpct_prev_block is None:
+                    # Doesn't connect (or is genesis): rather than DoS in AcceptBlockHeader,
+                    # request deeper headers.
+                    if not self.m_chainman.IsInitialBlockDownload():
+                        self.MaybeSendGetHeaders(
+                            pfrom, GetLocator(self.m_chainman.m_best_header), peer
+                        )
+                    return
+                elif (
+                    cmpct_prev_block.nChainWork + CalculateClaimedHeadersWork([cmpctblock.header])
+                    < self.GetAntiDoSWorkThreshold()
+                ):
+                    # If we get a low-work header in a compact block, we can ignore it.
+                    LogDebug(
+                        BCLog.NET,
+                        "Ignoring low-work compact block from peer %d\n",
+                        pfrom.GetId(),
+                    )
+                    return
+
+                if self.m_chainman.m_blockman.LookupBlockIndex(blockhash) is None:
+                    received_new_header = True
+
+            cmpct_pindex: list[CBlockIndex | None] = [None]
+            cmpct_state = BlockValidationState()
+            if not self.m_chainman.ProcessNewBlockHeaders(  # noqa: SIM102 (upstream's nesting)
+                [cmpctblock.header], True, cmpct_state, cmpct_pindex
+            ):
+                if cmpct_state.IsInvalid():
+                    self.MaybePunishNodeForBlock(
+                        pfrom.GetId(), cmpct_state, True, "invalid header via cmpctblock"
+                    )
+                    return
+
+            # If AcceptBlockHeader returned true, it set pindex
+            pindex = cmpct_pindex[0]
+            assert pindex is not None
+            if received_new_header:
+                self.LogBlockHeader(pindex, pfrom, True)
+
+            fProcessBLOCKTXN = False
+
+            # If we end up treating this as a plain headers message, call that as well without
+            # cs_main.
+            fRevertToHeaderProcessing = False
+
+            # Keep a CBlock for "optimistic" compactblock reconstructions (see below)
+            cmpct_block = CBlock()
+            fBlockReconstructed = False
+
+            with cs_main:
+                self.UpdateBlockAvailability(pfrom.GetId(), pindex.GetBlockHash())
+
+                cmpct_nodestate = self.State(pfrom.GetId())
+                assert cmpct_nodestate is not None
+                cmpct_tip = self.m_chainman.ActiveChain().Tip()
+                assert cmpct_tip is not None
+
+                # If this was a new header with more work than our tip, update the peer's last
+                # block announcement time
+                if received_new_header and pindex.nChainWork > cmpct_tip.nChainWork:
+                    cmpct_nodestate.m_last_block_announcement = GetTime()
+
+                if pindex.nStatus & BLOCK_HAVE_DATA:  # Nothing to do here
+                    return
+
+                range_flight = self.mapBlocksInFlight.get(pindex.GetBlockHash(), [])
+                already_in_flight = len(range_flight)
+                # The multimap keeps requests in order: ours is either absent or first in line.
+                first_in_flight = already_in_flight == 0 or range_flight[0][0] == pfrom.GetId()
+                requested_block_from_this_peer = any(
+                    node_id == pfrom.GetId() for node_id, _ in range_flight
+                )
+
+                if (
+                    pindex.nChainWork <= cmpct_tip.nChainWork  # We know something better
+                    or pindex.nTx != 0  # We had this block at some point, but pruned it
+                ):
+                    if requested_block_from_this_peer:
+                        # We requested this block for some reason, but our mempool will
+                        # probably be useless so we just grab the block via normal getdata
+                        cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
+                        )
+                    return
+
+                # If we're not close to tip yet, give up and let parallel block fetch work its
+                # magic
+                if not already_in_flight and not self.CanDirectFetch():
+                    return
+
+                # We want to be a bit conservative just to be extra careful about DoS
+                # possibilities in compact block processing...
+                if pindex.nHeight <= self.m_chainman.ActiveChain().Height() + 2:
+                    if (
+                        already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK
+                        and len(cmpct_nodestate.vBlocksInFlight) < MAX_BLOCKS_IN_TRANSIT_PER_PEER
+                    ) or requested_block_from_this_peer:
+                        queuedBlockIt: list[QueuedBlock] = []
+                        if not self.BlockRequested(pfrom.GetId(), pindex, queuedBlockIt):
+                            if queuedBlockIt[0].partialBlock is None:
+                                queuedBlockIt[0].partialBlock = PartiallyDownloadedBlock(
+                                    self.m_mempool
+                                )
+                            else:
+                                # The block was already in flight using compact blocks from the
+                                # same peer
+                                LogDebug(
+                                    BCLog.NET,
+                                    "Peer sent us compact block we were already syncing!\n",
+                                )
+                                return
+
+                        partialBlock = queuedBlockIt[0].partialBlock
+                        assert partialBlock is not None
+                        status = partialBlock.InitData(cmpctblock, self.vExtraTxnForCompact)
+                        if status == READ_STATUS_INVALID:
+                            # Reset in-flight state in case Misbehaving does not result in a
+                            # disconnect
+                            self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                            self.Misbehaving(peer, "invalid compact block")
+                            return
+                        elif status == READ_STATUS_FAILED:
+                            if first_in_flight:
+                                # Duplicate txindexes, the block is now in-flight, so just
+                                # request it
+                                cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
+                                self.MakeAndPushMessage(
+                                    pfrom,
+                                    NetMsgType.GETDATA,
+                                    ser_vector(cmpct_vInv, CInv.serialize),
+                                )
+                            else:
+                                # Give up for this peer and wait for other peer(s)
+                                self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                            return
+
+                        cmpct_req = BlockTransactionsRequest()
+                        for i in range(cmpctblock.BlockTxCount()):
+                            if not partialBlock.IsTxAvailable(i):
+                                cmpct_req.indexes.append(i)
+                        if not cmpct_req.indexes:
+                            fProcessBLOCKTXN = True
+                        elif first_in_flight:
+                            # We will try to round-trip any compact blocks we get on failure,
+                            # as long as it's first...
+                            cmpct_req.blockhash = pindex.GetBlockHash()
+                            self.MakeAndPushMessage(
+                                pfrom, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
+                            )
+                        elif pfrom.m_bip152_highbandwidth_to and (
+                            not pfrom.IsInboundConn()
+                            or self.IsBlockRequestedFromOutbound(blockhash)
+                            or already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK - 1
+                        ):
+                            # ... or it's a hb relay peer and: the peer is outbound, or an
+                            # outbound attempt is in flight already (we take what we can get),
+                            # or it's not the final parallel download slot (which we may
+                            # reserve for the first outbound)
+                            cmpct_req.blockhash = pindex.GetBlockHash()
+                            self.MakeAndPushMessage(
+                                pfrom, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
+                            )
+                        else:
+                            # Give up for this peer and wait for other peer(s)
+                            self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                    else:
+                        # The block is in flight from a different peer, or this peer has too
+                        # many blocks outstanding: optimistically try to reconstruct anyway,
+                        # since we might be able to without any round trips.
+                        tempBlock = PartiallyDownloadedBlock(self.m_mempool)
+                        status = tempBlock.InitData(cmpctblock, self.vExtraTxnForCompact)
+                        if status != READ_STATUS_OK:
+                            # TODO: don't ignore failures
+                            return
+                        status = tempBlock.FillBlock(
+                            cmpct_block,
+                            [],
+                            DeploymentActiveAfter(
+                                cmpct_prev_block, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT
+                            ),
+                        )
+                        if status == READ_STATUS_OK:
+                            fBlockReconstructed = True
+                else:
+                    if requested_block_from_this_peer:
+                        # We requested this block, but it's far into the future, so our mempool
+                        # will probably be useless - request the block normally
+                        cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
+                        self.MakeAndPushMessage(
+                            pfrom, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
+                        )
+                        return
+                    else:
+                        # If this was an announce-cmpctblock, we want the same treatment as a
+                        # header message
+                        fRevertToHeaderProcessing = True
+            # release cs_main
+
+            if fProcessBLOCKTXN:
+                self.ProcessCompactBlockTxns(pfrom, peer, BlockTransactions(blockhash, []))
+                return
+
+            if fRevertToHeaderProcessing:
+                # Headers from HB compact block peers may be relayed before full validation
+                # (BIP 152): don't disconnect if the header is for an invalid block. A peer
+                # building on an invalid chain is still detected and disconnected.
+                self.ProcessHeadersMessage(pfrom, peer, [cmpctblock.header], True)
+                return
+
+            if fBlockReconstructed:
+                # We optimistically reconstructed a block that is in flight from another peer.
+                with cs_main:
+                    self.mapBlockSource.setdefault(cmpct_block.GetHash(), (pfrom.GetId(), False))
+                # force_processing bypasses AcceptBlock's filter of unrequested blocks; safe,
+                # since we only reconstruct when close to the tip (CanDirectFetch), never
+                # download before a chain has the minimum work, and ignore compact blocks with
+                # less work than our tip: treat reconstructed blocks as requested.
+                self.ProcessBlock(pfrom, cmpct_block, True, True)
+                with cs_main:  # hold cs_main for CBlockIndex::IsValid()
+                    if pindex.IsValid(BLOCK_VALID_TRANSACTIONS):
+                        # Clear download state for this block, which is in process from some
+                        # other peer. Only after ProcessNewBlock, so that a malleated cmpctblock
+                        # announcement can't be used to interfere with block relay.
+                        self.RemoveBlockRequest(cmpct_block.GetHash(), None)
             return
 
         if msg_type == NetMsgType.BLOCKTXN:
@@ -3147,8 +4714,20 @@ class PeerManagerImpl(PeerManager):
 
             self.ProcessHeadersMessage(pfrom, peer, headers, False)
 
-            # Reporting headers presync progress to validation (m_headers_presync_should_signal)
-            # comes with the low-work headers sync, in block relay.
+            # Check if the headers presync progress needs to be reported to validation. This
+            # needs to be done without holding the m_headers_presync_mutex lock.
+            should_signal = self.m_headers_presync_should_signal
+            self.m_headers_presync_should_signal = False
+            if should_signal:
+                presync_stats: HeadersPresyncStats = (0, None)
+                with self.m_headers_presync_mutex:
+                    best_stats = self.m_headers_presync_stats.get(self.m_headers_presync_bestpeer)
+                    if best_stats is not None:
+                        presync_stats = best_stats
+                if presync_stats[1] is not None:
+                    self.m_chainman.ReportHeadersPresync(
+                        presync_stats[0], presync_stats[1][0], presync_stats[1][1]
+                    )
             return
 
         if msg_type == NetMsgType.BLOCK:
@@ -3168,7 +4747,43 @@ class PeerManagerImpl(PeerManager):
                 pfrom.GetId(),
             )
 
-            self._process_block_later(pfrom, peer, pblock)
+            with self.m_chainman.GetMutex():
+                prev_block = self.m_chainman.m_blockman.LookupBlockIndex(pblock.hashPrevBlock)
+
+            # Check for possible mutation if it connects to something we know so we can check
+            # for DEPLOYMENT_SEGWIT being active
+            if prev_block is not None and IsBlockMutated(
+                pblock,
+                DeploymentActiveAfter(prev_block, self.m_chainman, Consensus.DEPLOYMENT_SEGWIT),
+            ):
+                LogDebug(BCLog.NET, "Received mutated block from peer=%d\n", peer.m_id)
+                self.Misbehaving(peer, "mutated block")
+                with cs_main:
+                    self.RemoveBlockRequest(pblock.GetHash(), peer.m_id)
+                return
+
+            forceProcessing = False
+            block_hash = pblock.GetHash()
+            min_pow_checked = False
+            with cs_main:
+                # Always process the block if we requested it, since we may need it even when
+                # it's not a candidate for a new best tip.
+                forceProcessing = self.IsBlockRequested(block_hash)
+                self.RemoveBlockRequest(block_hash, pfrom.GetId())
+                # mapBlockSource is only used for punishing peers and setting which peers send
+                # us compact blocks, so the race between here and cs_main in ProcessNewBlock is
+                # fine.
+                self.mapBlockSource.setdefault(block_hash, (pfrom.GetId(), True))
+
+                # Check claimed work on this block against our anti-dos thresholds.
+                if (
+                    prev_block is not None
+                    and prev_block.nChainWork
+                    + CalculateClaimedHeadersWork([pblock.GetBlockHeader()])
+                    >= self.GetAntiDoSWorkThreshold()
+                ):
+                    min_pow_checked = True
+            self.ProcessBlock(pfrom, pblock, forceProcessing, min_pow_checked)
             return
 
         if msg_type == NetMsgType.GETADDR:
@@ -3428,41 +5043,6 @@ class PeerManagerImpl(PeerManager):
             pfrom.GetId(),
         )
         return
-
-    # The parts of ProcessMessage's block and transaction handlers that upstream writes inline
-    # after the payload is read; block and transaction relay fill them in.
-
-    def _process_getblocks_later(
-        self, pfrom: CNode, peer: Peer, locator: CBlockLocator, hashStop: uint256
-    ) -> None:
-        """GETBLOCKS after the locator check: activate the best chain, then queue up to 500
-        block invs (and the continuation block). Block relay fills this in."""
-
-    def _process_getblocktxn_later(
-        self, pfrom: CNode, peer: Peer, req: BlockTransactionsRequest
-    ) -> None:
-        """GETBLOCKTXN: serve from the most recent block or disk, or queue a full block.
-        Compact block relay fills this in."""
-
-    def _process_getheaders_later(
-        self, pfrom: CNode, peer: Peer, locator: CBlockLocator, hashStop: uint256
-    ) -> None:
-        """GETHEADERS after the locator and import checks: answer with up to
-        max_headers_result headers. Block relay fills this in."""
-
-    def _process_tx_later(self, pfrom: CNode, peer: Peer, ptx: CTransaction) -> None:
-        """TX after it is read: download manager, mempool acceptance, packages, forcerelay.
-        Transaction relay fills this in."""
-
-    def _process_cmpctblock_later(
-        self, pfrom: CNode, peer: Peer, cmpctblock: CBlockHeaderAndShortTxIDs
-    ) -> None:
-        """CMPCTBLOCK after it is read: header checks, reconstruction, getblocktxn. Compact
-        block relay fills this in."""
-
-    def _process_block_later(self, pfrom: CNode, peer: Peer, pblock: CBlock) -> None:
-        """BLOCK after it is read: mutation check (misbehaving), in-flight bookkeeping,
-        anti-DoS work check, ProcessBlock. Block relay fills this in."""
 
     def MaybeDiscourageAndDisconnect(self, pnode: CNode, peer: Peer) -> bool:
         """Disconnect a misbehaving peer and discourage its address, with upstream's exemptions.
@@ -4144,7 +5724,146 @@ class PeerManagerImpl(PeerManager):
             #
             # Try sending block announcements via headers
             #
-            self._send_block_announcements_later(pto, peer, state)
+            with peer.m_block_inv_mutex:
+                # With no more than MAX_BLOCKS_TO_ANNOUNCE hashes to relay and a peer that wants
+                # headers announcements, send from the first header the peer lacks but that
+                # connects. If none would connect, there are too many, or the peer doesn't want
+                # headers, queue an inv instead.
+                vHeaders: list[CBlockHeader] = []
+                fRevertToInv = (
+                    not peer.m_prefers_headers
+                    and (
+                        not state.m_requested_hb_cmpctblocks
+                        or len(peer.m_blocks_for_headers_relay) > 1
+                    )
+                ) or len(peer.m_blocks_for_headers_relay) > MAX_BLOCKS_TO_ANNOUNCE
+                pBestIndex: CBlockIndex | None = None  # last header queued for delivery
+                # ensure pindexBestKnownBlock is up-to-date
+                self.ProcessBlockAvailability(pto.GetId())
+
+                if not fRevertToInv:
+                    fFoundStartingHeader = False
+                    # Find the first header our peer doesn't have, then send all headers past
+                    # that one. Give up on any header not in our active chain.
+                    for hash in peer.m_blocks_for_headers_relay:
+                        pindex = self.m_chainman.m_blockman.LookupBlockIndex(hash)
+                        assert pindex is not None
+                        if self.m_chainman.ActiveChain()[pindex.nHeight] is not pindex:
+                            # Bail out if we reorged away from this block
+                            fRevertToInv = True
+                            break
+                        if pBestIndex is not None and pindex.pprev is not pBestIndex:
+                            # The blocks to announce don't connect to each other. Reorgs should
+                            # be caught by the previous check, but invalidateblock /
+                            # reconsiderblock repeated on the tip can queue a block twice: fall
+                            # back to an inv.
+                            fRevertToInv = True
+                            break
+                        pBestIndex = pindex
+                        if fFoundStartingHeader:
+                            # add this to the headers message
+                            vHeaders.append(pindex.GetBlockHeader())
+                        elif PeerHasHeader(state, pindex):
+                            continue  # keep looking for the first new block
+                        elif pindex.pprev is None or PeerHasHeader(state, pindex.pprev):
+                            # Peer doesn't have this header but they do have the prior one.
+                            # Start sending headers.
+                            fFoundStartingHeader = True
+                            vHeaders.append(pindex.GetBlockHeader())
+                        else:
+                            # Peer doesn't have this header or the prior one -- nothing will
+                            # connect, so bail out.
+                            fRevertToInv = True
+                            break
+                if not fRevertToInv and vHeaders:
+                    assert pBestIndex is not None
+                    if len(vHeaders) == 1 and state.m_requested_hb_cmpctblocks:
+                        # We only send up to 1 block as header-and-ids, as otherwise probably
+                        # means we're doing an initial-ish-sync or they're slow
+                        LogDebug(
+                            BCLog.NET,
+                            "%s sending header-and-ids %s to peer=%d\n",
+                            "SendMessages",
+                            vHeaders[0].GetHash().ToString(),
+                            pto.GetId(),
+                        )
+
+                        cached_cmpctblock_msg: bytes | None = None
+                        with self.m_most_recent_block_mutex:
+                            if (
+                                self.m_most_recent_block_hash == pBestIndex.GetBlockHash()
+                                and self.m_most_recent_compact_block is not None
+                            ):
+                                cached_cmpctblock_msg = self.m_most_recent_compact_block.serialize()
+                        if cached_cmpctblock_msg is not None:
+                            self.MakeAndPushMessage(
+                                pto, NetMsgType.CMPCTBLOCK, cached_cmpctblock_msg
+                            )
+                        else:
+                            announce_block = self.m_chainman.m_blockman.ReadBlock(pBestIndex)
+                            assert announce_block is not None
+                            announce_cmpctblock = CBlockHeaderAndShortTxIDs.FromBlock(
+                                announce_block, self.m_rng.rand64()
+                            )
+                            self.MakeAndPushMessage(
+                                pto, NetMsgType.CMPCTBLOCK, announce_cmpctblock.serialize()
+                            )
+                        state.pindexBestHeaderSent = pBestIndex
+                    elif peer.m_prefers_headers:
+                        if len(vHeaders) > 1:
+                            LogDebug(
+                                BCLog.NET,
+                                "%s: %u headers, range (%s, %s), to peer=%d\n",
+                                "SendMessages",
+                                len(vHeaders),
+                                vHeaders[0].GetHash().ToString(),
+                                vHeaders[-1].GetHash().ToString(),
+                                pto.GetId(),
+                            )
+                        else:
+                            LogDebug(
+                                BCLog.NET,
+                                "%s: sending header %s to peer=%d\n",
+                                "SendMessages",
+                                vHeaders[0].GetHash().ToString(),
+                                pto.GetId(),
+                            )
+                        self.MakeAndPushMessage(pto, NetMsgType.HEADERS, _ser_headers(vHeaders))
+                        state.pindexBestHeaderSent = pBestIndex
+                    else:
+                        fRevertToInv = True
+                if fRevertToInv:  # noqa: SIM102 (upstream's nesting)
+                    # If falling back to using an inv, just try to inv the tip. The last entry
+                    # in m_blocks_for_headers_relay was our tip at some point in the past.
+                    if peer.m_blocks_for_headers_relay:
+                        hashToAnnounce = peer.m_blocks_for_headers_relay[-1]
+                        announce_index = self.m_chainman.m_blockman.LookupBlockIndex(hashToAnnounce)
+                        assert announce_index is not None
+
+                        # Warn if we're announcing a block that is not on the main chain. This
+                        # should be very rare and could be optimized out. Just log for now.
+                        if (
+                            self.m_chainman.ActiveChain()[announce_index.nHeight]
+                            is not announce_index
+                        ):
+                            LogDebug(
+                                BCLog.NET,
+                                "Announcing block %s not on main chain (tip=%s)\n",
+                                hashToAnnounce.ToString(),
+                                _tip_hash_string(self.m_chainman.ActiveChain()),
+                            )
+
+                        # If the peer's chain has this block, don't inv it back.
+                        if not PeerHasHeader(state, announce_index):
+                            peer.m_blocks_for_inv_relay.append(hashToAnnounce)
+                            LogDebug(
+                                BCLog.NET,
+                                "%s: sending inv peer=%d hash=%s\n",
+                                "SendMessages",
+                                pto.GetId(),
+                                hashToAnnounce.ToString(),
+                            )
+                peer.m_blocks_for_headers_relay.clear()
 
             #
             # Message: inventory
@@ -4186,7 +5905,103 @@ class PeerManagerImpl(PeerManager):
                             if not tx_relay.m_relay_txs:
                                 tx_relay.m_tx_inventory_to_send.clear()
 
-                    self._add_tx_inventory_later(pto, peer, tx_relay, fSendTrickle, vInv)
+                    # Respond to BIP35 mempool requests
+                    if fSendTrickle and tx_relay.m_send_mempool:
+                        vtxinfo = self.m_mempool.infoAll()
+                        tx_relay.m_send_mempool = False
+                        mempool_filterrate = CFeeRate(tx_relay.m_fee_filter_received)
+
+                        with tx_relay.m_bloom_filter_mutex:
+                            for txinfo in vtxinfo:
+                                mempool_txid = txinfo.tx.GetHash()
+                                mempool_wtxid = txinfo.tx.GetWitnessHash()
+                                mempool_inv = (
+                                    CInv(MSG_WTX, mempool_wtxid)
+                                    if peer.m_wtxid_relay
+                                    else CInv(MSG_TX, mempool_txid)
+                                )
+                                tx_relay.m_tx_inventory_to_send.discard(mempool_wtxid)
+
+                                # Don't send transactions that peers will not put into their
+                                # mempool
+                                if txinfo.fee < mempool_filterrate.GetFee(txinfo.vsize):
+                                    continue
+                                if (
+                                    tx_relay.m_bloom_filter is not None
+                                    and not tx_relay.m_bloom_filter.IsRelevantAndUpdate(txinfo.tx)
+                                ):
+                                    continue
+                                tx_relay.m_tx_inventory_known_filter.insert(mempool_inv.hash)
+                                vInv.append(mempool_inv)
+                                if len(vInv) == MAX_INV_SZ:
+                                    self.MakeAndPushMessage(
+                                        pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
+                                    )
+                                    vInv.clear()
+
+                    # Determine transactions to relay
+                    if fSendTrickle:
+                        # All candidates for sending, sorted topologically and by feerate for
+                        # privacy and priority reasons: fewest ancestors and highest feerate
+                        # first (upstream pops them from a heap, so that only the ones sent
+                        # get sorted).
+                        vInvTx = sorted(
+                            tx_relay.m_tx_inventory_to_send,
+                            key=functools.cmp_to_key(self._compare_inv_mempool_order),
+                        )
+                        filterrate = CFeeRate(tx_relay.m_fee_filter_received)
+                        # No reason to drain out at many times the network's capacity, especially
+                        # since we have many peers and some will draw much shorter delays.
+                        nRelayedTransactions = 0
+                        with tx_relay.m_bloom_filter_mutex:
+                            broadcast_max = INVENTORY_BROADCAST_TARGET + (
+                                len(tx_relay.m_tx_inventory_to_send) // 1000 * 5
+                            )
+                            broadcast_max = min(INVENTORY_BROADCAST_MAX, broadcast_max)
+                            for inv_wtxid in vInvTx:
+                                if nRelayedTransactions >= broadcast_max:
+                                    break
+                                # Remove it from the to-be-sent set
+                                tx_relay.m_tx_inventory_to_send.discard(inv_wtxid)
+                                # Not in the mempool anymore? don't bother sending it.
+                                inv_txinfo = self.m_mempool.info(GenTxid.Wtxid(inv_wtxid))
+                                if inv_txinfo is None:
+                                    continue
+                                # m_tx_inventory_known_filter holds txids or wtxids, as the peer
+                                # relays: build the inv first, then check its hash.
+                                relay_inv = (
+                                    CInv(MSG_WTX, inv_wtxid)
+                                    if peer.m_wtxid_relay
+                                    else CInv(MSG_TX, inv_txinfo.tx.GetHash())
+                                )
+                                # Check if not in the filter already
+                                if tx_relay.m_tx_inventory_known_filter.contains(relay_inv.hash):
+                                    continue
+                                # Peer told you to not send transactions at that feerate? Don't
+                                # bother sending it.
+                                if inv_txinfo.fee < filterrate.GetFee(inv_txinfo.vsize):
+                                    continue
+                                if (
+                                    tx_relay.m_bloom_filter is not None
+                                    and not tx_relay.m_bloom_filter.IsRelevantAndUpdate(
+                                        inv_txinfo.tx
+                                    )
+                                ):
+                                    continue
+                                # Send
+                                vInv.append(relay_inv)
+                                nRelayedTransactions += 1
+                                if len(vInv) == MAX_INV_SZ:
+                                    self.MakeAndPushMessage(
+                                        pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
+                                    )
+                                    vInv.clear()
+                                tx_relay.m_tx_inventory_known_filter.insert(relay_inv.hash)
+
+                        # Ensure we'll respond to GETDATA requests for anything we've just
+                        # announced
+                        with self.m_mempool.cs:
+                            tx_relay.m_last_inv_sequence = self.m_mempool.GetSequence()
             if vInv:
                 self.MakeAndPushMessage(pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
 
@@ -4308,7 +6123,20 @@ class PeerManagerImpl(PeerManager):
                 # If a snapshot chainstate is in use, we want to find its next blocks before the
                 # background chainstate to prioritize getting to network tip.
                 self.FindNextBlocksToDownload(peer, get_inflight_budget(), vToDownload, staller)
-                # Background (assumeutxo) chainstates are not ported: no historical blocks.
+                if self.m_chainman.BackgroundSyncInProgress() and not IsLimitedPeer(peer):
+                    # If the background tip is not an ancestor of the snapshot block, we need to
+                    # start requesting blocks from their last common ancestor. (The chain
+                    # stand-in has no assumeutxo snapshot, so this never runs.)
+                    background_tip = self.m_chainman.GetBackgroundSyncTip()
+                    snapshot_base = self.m_chainman.GetSnapshotBaseBlock()
+                    assert background_tip is not None and snapshot_base is not None
+                    self.TryDownloadingHistoricalBlocks(
+                        peer,
+                        get_inflight_budget(),
+                        vToDownload,
+                        LastCommonAncestor(background_tip, snapshot_base),
+                        snapshot_base,
+                    )
                 for pindex in vToDownload:
                     nFetchFlags = self.GetFetchFlags(peer)
                     vGetData.append(CInv(MSG_BLOCK | nFetchFlags, pindex.GetBlockHash()))
@@ -4352,28 +6180,28 @@ class PeerManagerImpl(PeerManager):
         self.MaybeSendFeefilter(pto, peer, current_time)
         return True
 
-    # The parts of SendMessages that upstream writes inline and block and transaction relay
-    # fill in.
-
-    def _send_block_announcements_later(self, pto: CNode, peer: Peer, state: CNodeState) -> None:
-        """Announce m_blocks_for_headers_relay via headers or a compact block when the peer
-        prefers and the headers connect, else queue the tip for an inv; then clear the list.
-        Block relay fills this in; until then the queued hashes are dropped unannounced."""
-        with peer.m_block_inv_mutex:
-            peer.m_blocks_for_headers_relay.clear()
-
-    def _add_tx_inventory_later(
-        self,
-        pto: CNode,
-        peer: Peer,
-        tx_relay: Peer.TxRelay,
-        fSendTrickle: bool,
-        vInv: list[CInv],
-    ) -> None:
-        """Answer a BIP35 mempool request and trickle m_tx_inventory_to_send into ``vInv``
-        (fee filter, bloom filter, mempool order, broadcast limits), then note the mempool
-        sequence. Transaction relay fills this in; until then nothing is announced."""
+    def _compare_inv_mempool_order(self, a: uint256, b: uint256) -> int:
+        """Upstream's CompareInvMempoolOrder as a sort comparison of wtxids: fewest ancestors,
+        then highest feerate, first (and those no longer in the mempool before all)."""
+        if self.m_mempool.CompareDepthAndScore(a, b):
+            return -1
+        return 1 if self.m_mempool.CompareDepthAndScore(b, a) else 0
 
 
 #: std::chrono::microseconds::max()
 _MICROSECONDS_MAX: Final = (1 << 63) - 1
+
+
+def _tip_hash_string(chain: CChain) -> str:
+    """The hex hash of a chain's tip, for log lines."""
+    tip = chain.Tip()
+    assert tip is not None
+    return tip.GetBlockHash().ToString()
+
+
+def _ser_headers(headers: list[CBlockHeader]) -> bytes:
+    """A ``headers`` payload: upstream serializes the headers as CBlocks without transactions,
+    so each is followed by a zero transaction count."""
+    return ser_compact_size(len(headers)) + b"".join(
+        h.serialize_header() + b"\x00" for h in headers
+    )

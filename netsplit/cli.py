@@ -8,35 +8,39 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.table import Table
 
 from . import tour
 
 
 def _cmd_tour(args: argparse.Namespace) -> int:
     console = Console()
-    console.rule("[bold]netsplit: the reviewer's tour")
-    failed = 0
-    for result in tour.run_tour():
-        mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
-        console.print(f"\n[bold]{result.title}[/]  {mark}")
-        if result.summary:
-            console.print(result.summary)
-        if result.rows:
-            table = Table(show_header=False, box=None, pad_edge=False)
-            table.add_column(style="cyan", no_wrap=True)
-            table.add_column()
-            for key, value in result.rows:
-                table.add_row(key, value)
-            console.print(table)
-        failed += not result.ok
-    pending = tour.not_built_yet()
-    if pending:
-        console.print("\n[bold]Not built yet[/] (the tour grows as these land)")
-        for part in pending:
-            console.print(f"  - {part}")
-    console.print()
+    failed = tour.run_tour(console)
+    console.rule("[bold]tour " + ("done" if not failed else f"done: {failed} section(s) failed"))
     return 1 if failed else 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import command
+
+    return command.run(args)
+
+
+def _cmd_node(args: argparse.Namespace) -> int:
+    from . import node
+
+    return node.run_node(args.node_args)
+
+
+def _add_node(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``netsplit node``: parsed by hand in main(), so that bitcoind's single-dash options
+    (-datadir=..., -help) reach the node untouched; registered here for the command list."""
+    p_node = sub.add_parser(
+        "node",
+        help="run a regtest node of a variant: netsplit node --variant legacy|split|stage:K "
+        "[bitcoind options]",
+        add_help=False,
+    )
+    p_node.set_defaults(func=_cmd_node, node_args=[])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,10 +51,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_tour = sub.add_parser("tour", help="run the reviewer's tour of what netsplit does today")
     p_tour.set_defaults(func=_cmd_tour)
+    p_diff = sub.add_parser(
+        "diff",
+        help="run the same scenarios against two variants and report where peers see a difference",
+        description="Differential testing: directed and generated scenarios run against two node "
+        "variants (legacy, split, stage:K); exits 1 on the first divergence and saves it for "
+        "--replay.",
+    )
+    from .diff import command as diff_command
+
+    diff_command.add_arguments(p_diff)
+    p_diff.set_defaults(func=_cmd_diff)
+    _add_migrate(sub)
+    _add_node(sub)
     return parser
 
 
+def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``netsplit migrate ...``: the migration toolkit registers its own subcommands."""
+    from migration.cli import add_parser
+
+    add_parser(sub)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["node"]:
+        return _cmd_node(argparse.Namespace(node_args=argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):

@@ -131,3 +131,14 @@ def _handled_messages(inventory: dict[str, Any], path: Path) -> NameCount:
         present,
         tuple(m for m in handled if m not in present),
     )
+
+
+def main() -> int:
+    for count in census(ROOT):
+        missing = f"   missing: {', '.join(count.missing)}" if count.missing else ""
+        print(f"{count.label:26} {len(count.present):3}/{count.total}{missing}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -944,7 +944,10 @@ def test_local_addresses_and_services() -> None:
 
 
 def test_anchors_are_dumped_from_block_relay_peers_on_stop(tmp_path: Path) -> None:
-    net.gArgs.SetDataDirNet(tmp_path)
+    net.gArgs.ForceSetArg("-datadir", str(tmp_path))
+    net.gArgs.ClearPathCache()
+    netdir = tmp_path / "regtest"  # -datadir's network directory
+    netdir.mkdir()
     try:
         msgproc = RecordingMsgProc()
         connman = make_connman(msgproc)
@@ -960,10 +963,10 @@ def test_anchors_are_dumped_from_block_relay_peers_on_stop(tmp_path: Path) -> No
         connman.StopNodes()
         assert connman.TestNodes() == []
         assert msgproc.finalized == nodes
-        assert (tmp_path / "peers.dat").exists()
-        anchors = ReadAnchors(tmp_path / "anchors.dat")
+        assert (netdir / "peers.dat").exists()
+        anchors = ReadAnchors(netdir / "anchors.dat")
         assert [a.ToStringAddrPort() for a in anchors] == ["20.0.0.1:18444", "22.0.0.1:18444"]
-        assert not (tmp_path / "anchors.dat").exists()  # read once, then deleted
+        assert not (netdir / "anchors.dat").exists()  # read once, then deleted
     finally:
         net.gArgs.ClearArgs()
 

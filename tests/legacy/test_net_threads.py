@@ -200,8 +200,11 @@ def test_open_connections_tries_anchors_first(
         CAddress(LookupNumeric("31.0.0.1:18444"), SERVICES, T0),
         CAddress(LookupNumeric("32.0.0.1:18444"), SERVICES, T0),
     ]
-    DumpAnchors(tmp_path / "anchors.dat", anchors)
-    net.gArgs.SetDataDirNet(tmp_path)
+    netdir = tmp_path / "regtest"  # -datadir's network directory
+    netdir.mkdir()
+    DumpAnchors(netdir / "anchors.dat", anchors)
+    net.gArgs.ForceSetArg("-datadir", str(tmp_path))
+    net.gArgs.ClearPathCache()
     msgproc = RecordingMsgProc()
     connman = make_connman(msgproc)
     connman.interruptNet = FastInterrupt()
@@ -220,7 +223,7 @@ def test_open_connections_tries_anchors_first(
         )
         stop(connman)
         # A clean shutdown writes the block-relay-only peers back.
-        dumped = ReadAnchors(tmp_path / "anchors.dat")
+        dumped = ReadAnchors(netdir / "anchors.dat")
         assert sorted(a.ToStringAddrPort() for a in dumped) == ["30.0.0.1:18444", "31.0.0.1:18444"]
     finally:
         connman.Interrupt()
