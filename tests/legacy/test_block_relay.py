@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from common.bloom import CBloomFilter
 from common.chain import LocatorEntries
 from common.chainparams import Params
 from common.clock import SetMockTime
@@ -22,13 +23,15 @@ from common.messages import (
     msg_getheaders,
     msg_headers,
     msg_inv,
+    msg_merkleblock,
     msg_sendcmpct,
 )
 from common.mining import OP_TRUE_SCRIPT, generateBlocks
+from common.net_permissions import NetPermissionFlags
 from common.pow import CheckProofOfWork
 from common.primitives.block import CBlock, CBlockHeader, CBlockLocator
 from common.primitives.transaction import CTransaction, CTxOut
-from common.protocol import MSG_BLOCK, MSG_WITNESS_BLOCK, CInv
+from common.protocol import MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_WITNESS_BLOCK, CInv
 from common.random import SeedRandomStateForTest
 from common.serialize import ser_compact_size, ser_u64
 from common.uint256 import ZERO, uint256
@@ -38,6 +41,7 @@ from legacy.net import CNode
 from legacy.net_processing import (
     BLOCK_STALLING_TIMEOUT_DEFAULT,
     CHAIN_SYNC_TIMEOUT,
+    HEADERS_DOWNLOAD_TIMEOUT_BASE,
     HEADERS_RESPONSE_TIME,
     CNodeStateStats,
 )
@@ -615,3 +619,64 @@ def test_outbound_peer_catching_up_is_not_evicted(h: Harness) -> None:
     state = h.peerman.State(pnode.GetId())
     assert state is not None and state.m_chain_sync.m_protect
     assert h.peerman.m_outbound_peers_with_protect_from_disconnect == 1
+
+
+def test_initial_headers_sync_peer_that_stalls_is_disconnected(h: Harness, log: list[str]) -> None:
+    # Fresh node (genesis is from 2011): headers sync starts with one preferred peer only.
+    sync_peer, other = outbound_peer(h, 0), outbound_peer(h, 1)
+    assert h.peerman.nSyncStarted == 1
+    sync_state = h.peerman.State(sync_peer.GetId())
+    other_state = h.peerman.State(other.GetId())
+    assert sync_state is not None and sync_state.fSyncStarted
+    assert other_state is not None and not other_state.fSyncStarted
+
+    # 15 minutes, plus 1ms per header expected since genesis at one per 10 minutes.
+    genesis_time = header_at(h, 0).nTime
+    expected = HEADERS_DOWNLOAD_TIMEOUT_BASE + 1_000 * (T0 - genesis_time) // 600
+    peer = h.peerman.GetPeerRef(sync_peer.GetId())
+    assert peer is not None and peer.m_headers_sync_timeout == T0 * 1_000_000 + expected
+
+    # The peer shows it has our tip (genesis), which keeps the outbound chain-sync eviction
+    # (CHAIN_SYNC_TIMEOUT) away; it just never answers our getheaders.
+    h.deliver(sync_peer, "inv", msg_inv([CInv(MSG_BLOCK, hash_at(h, 0))]).serialize())
+    deadline = (T0 * 1_000_000 + expected) // 1_000_000
+    for t in range(T0 + 60, deadline + 1, 60):
+        SetMockTime(t)
+        answer_ping(h, sync_peer)
+        h.send_messages(sync_peer)
+        assert not sync_peer.fDisconnect
+    SetMockTime(deadline + 1)
+    answer_ping(h, sync_peer)
+    h.send_messages(sync_peer)
+    assert sync_peer.fDisconnect
+    assert logged(log, "Timeout downloading headers, disconnecting peer=0")
+
+
+def test_filtered_block_is_served_as_merkleblock_with_the_matched_transactions(
+    h: Harness,
+) -> None:
+    mine(h, 1)
+    block = read_block(h.node.chainman, 1)
+    coinbase = block.vtx[0]
+    bloom = CBloomFilter(10, 0.000001, 0, 0)
+    bloom.insert(coinbase.GetHash())
+    pnode = h.add_peer(0, permissions=NetPermissionFlags.BloomFilter)
+    h.handshake(pnode)
+    h.deliver(pnode, "filterload", bloom.serialize())
+    h.deliver(pnode, "getdata", msg_getdata([CInv(MSG_FILTERED_BLOCK, hash_at(h, 1))]).serialize())
+    frames = h.take(pnode)
+    assert [t for t, _ in frames] == ["merkleblock", "tx"]
+    merkleblock = msg_merkleblock.deserialize(frames[0][1]).merkleblock
+    assert merkleblock.header == block.GetBlockHeader()
+    assert merkleblock.txn.nTransactions == 1
+    assert merkleblock.txn.vHash == [coinbase.GetHash()]
+    assert merkleblock.txn.vBits == [True] + [False] * 7
+    assert frames[1][1] == coinbase.serialize(with_witness=False)
+
+
+def test_filtered_block_without_a_filter_gets_no_reply(h: Harness) -> None:
+    mine(h, 1)
+    pnode = h.add_peer(0, permissions=NetPermissionFlags.BloomFilter)
+    h.handshake(pnode)
+    h.deliver(pnode, "getdata", msg_getdata([CInv(MSG_FILTERED_BLOCK, hash_at(h, 1))]).serialize())
+    assert h.take(pnode) == []

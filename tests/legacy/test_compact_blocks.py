@@ -360,3 +360,33 @@ def msg_getdata_block(block_hash: uint256) -> bytes:
     from common.protocol import MSG_BLOCK, MSG_WITNESS_FLAG, CInv
 
     return msg_getdata([CInv(MSG_BLOCK | MSG_WITNESS_FLAG, block_hash)]).serialize()
+
+
+def test_at_most_three_peers_are_high_bandwidth_and_the_oldest_is_demoted(h: Harness) -> None:
+    peers = [cmpct_peer(h, i) for i in range(4)]
+    for pnode in peers:
+        h.deliver(pnode, "block", msg_block(unprocessed_block(h)).serialize())
+        assert h.take(pnode) == [("sendcmpct", msg_sendcmpct(True, 2).serialize())]
+        if pnode is peers[2]:
+            assert h.peerman.lNodesAnnouncingHeaderAndIDs == [0, 1, 2]
+    # The fourth pushed the first out (BIP 152 allows three).
+    assert h.take(peers[0]) == [("sendcmpct", msg_sendcmpct(False, 2).serialize())]
+    assert not peers[0].m_bip152_highbandwidth_to
+    assert h.peerman.lNodesAnnouncingHeaderAndIDs == [1, 2, 3]
+    # A peer already selected moves to the back without messages.
+    h.deliver(peers[1], "block", msg_block(unprocessed_block(h)).serialize())
+    assert h.take(peers[1]) == []
+    assert h.peerman.lNodesAnnouncingHeaderAndIDs == [2, 3, 1]
+
+
+def test_sendcmpct_of_another_version_is_ignored(h: Harness) -> None:
+    pnode = h.add_peer(
+        0, "10.0.0.1:18444", ConnectionType.OUTBOUND_FULL_RELAY, addr_services=PEER_SERVICES
+    )
+    h.handshake(pnode)
+    h.deliver(pnode, "sendcmpct", msg_sendcmpct(True, 1).serialize())
+    state = h.peerman.State(pnode.GetId())
+    assert state is not None and not state.m_provides_cmpctblocks
+    h.deliver(pnode, "sendcmpct", msg_sendcmpct(True, 2).serialize())
+    assert state.m_provides_cmpctblocks and state.m_requested_hb_cmpctblocks
+    assert pnode.m_bip152_highbandwidth_from
