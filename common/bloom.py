@@ -3,9 +3,8 @@ FILTERLOAD, and CRollingBloomFilter, the "recently seen" set behind known-addres
 recently-rejected tracking.
 
 The arithmetic is upstream's to the bit (sizes, hash counts, MurmurHash3 seeds, FastRange32
-positions, generations), so the same tweak gives the same false positives. The few script
-helpers IsRelevantAndUpdate needs (GetOp, and recognising pay-to-pubkey and bare multisig as
-Solver does) are private to this module, since the project carries no script interpreter.
+positions, generations), so the same tweak gives the same false positives. IsRelevantAndUpdate
+reads scripts with common.script's GetOp and Solver, as upstream's does.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Final
 from .hash import MurmurHash3
 from .primitives.transaction import COutPoint, CTransaction
 from .random import FastRandomContext
+from .script import GetOp, Solver, TxoutType
 from .serialize import DataStream, ser_bytes, ser_u8, ser_u32
 from .uint256 import uint256
 
@@ -143,7 +143,7 @@ class CBloomFilter:
             script = txout.scriptPubKey
             pc = 0
             while pc < len(script):
-                ok, pc, _opcode, data = _GetScriptOp(script, pc)
+                ok, pc, _opcode, data = GetOp(script, pc)
                 if not ok:
                     break
                 if data and self.contains(data):
@@ -151,7 +151,7 @@ class CBloomFilter:
                     # Add the outpoint, so a later spend of it matches too.
                     if update == BLOOM_UPDATE_ALL or (
                         update == BLOOM_UPDATE_P2PUBKEY_ONLY
-                        and (_MatchPayToPubkey(script) or _MatchMultisig(script))
+                        and Solver(script)[0] in (TxoutType.PUBKEY, TxoutType.MULTISIG)
                     ):
                         self.insert(COutPoint(txid, i))
                     break
@@ -165,7 +165,7 @@ class CBloomFilter:
             script = txin.scriptSig
             pc = 0
             while pc < len(script):
-                ok, pc, _opcode, data = _GetScriptOp(script, pc)
+                ok, pc, _opcode, data = GetOp(script, pc)
                 if not ok:
                     break
                 if data and self.contains(data):
@@ -274,141 +274,3 @@ class CRollingBloomFilter:
         self.nEntriesThisGeneration = 0
         self.nGeneration = 1
         self.data = [0] * len(self.data)
-
-
-# -- the script helpers IsRelevantAndUpdate needs (script/script.cpp, script/solver.cpp) ----------
-
-_OP_0: Final = 0x00
-_OP_PUSHDATA1: Final = 0x4C
-_OP_PUSHDATA2: Final = 0x4D
-_OP_PUSHDATA4: Final = 0x4E
-_OP_1: Final = 0x51
-_OP_16: Final = 0x60
-_OP_CHECKSIG: Final = 0xAC
-_OP_CHECKMULTISIG: Final = 0xAE
-_OP_INVALIDOPCODE: Final = 0xFF
-_MAX_PUBKEYS_PER_MULTISIG: Final = 20
-
-
-def _GetScriptOp(script: bytes, pc: int) -> tuple[bool, int, int, bytes]:
-    """GetScriptOp: (success, next position, opcode, pushed data)."""
-    end = len(script)
-    if pc >= end:
-        return False, pc, _OP_INVALIDOPCODE, b""
-    opcode = script[pc]
-    pc += 1
-    data = b""
-    if opcode <= _OP_PUSHDATA4:
-        if opcode < _OP_PUSHDATA1:
-            nSize = opcode
-        elif opcode == _OP_PUSHDATA1:
-            if end - pc < 1:
-                return False, pc, _OP_INVALIDOPCODE, b""
-            nSize = script[pc]
-            pc += 1
-        elif opcode == _OP_PUSHDATA2:
-            if end - pc < 2:
-                return False, pc, _OP_INVALIDOPCODE, b""
-            nSize = int.from_bytes(script[pc : pc + 2], "little")
-            pc += 2
-        else:
-            if end - pc < 4:
-                return False, pc, _OP_INVALIDOPCODE, b""
-            nSize = int.from_bytes(script[pc : pc + 4], "little")
-            pc += 4
-        if end - pc < nSize:
-            return False, pc, _OP_INVALIDOPCODE, b""
-        data = bytes(script[pc : pc + nSize])
-        pc += nSize
-    return True, pc, opcode, data
-
-
-def _PubKeyValidSize(vch: bytes) -> bool:
-    """CPubKey::ValidSize: the header byte says compressed (33) or uncompressed (65)."""
-    if not vch:
-        return False
-    header = vch[0]
-    if header in (2, 3):
-        return len(vch) == 33
-    if header in (4, 6, 7):
-        return len(vch) == 65
-    return False
-
-
-def _MatchPayToPubkey(script: bytes) -> bool:
-    for size in (65, 33):
-        if len(script) == size + 2 and script[0] == size and script[-1] == _OP_CHECKSIG:
-            return _PubKeyValidSize(script[1 : size + 1])
-    return False
-
-
-def _CheckMinimalPush(data: bytes, opcode: int) -> bool:
-    if not data:
-        return opcode == _OP_0
-    if len(data) == 1 and 1 <= data[0] <= 16:
-        return False
-    if len(data) == 1 and data[0] == 0x81:
-        return False
-    if len(data) <= 75:
-        return opcode == len(data)
-    if len(data) <= 255:
-        return opcode == _OP_PUSHDATA1
-    if len(data) <= 65535:
-        return opcode == _OP_PUSHDATA2
-    return True
-
-
-def _ScriptNum(vch: bytes) -> int | None:
-    """CScriptNum(vch, fRequireMinimal=true, 4 bytes).getint(); None where it would throw."""
-    if len(vch) > 4:
-        return None
-    if not vch:
-        return 0
-    if (vch[-1] & 0x7F) == 0 and (len(vch) <= 1 or (vch[-2] & 0x80) == 0):
-        return None
-    result = int.from_bytes(vch, "little")
-    if vch[-1] & 0x80:
-        return -(result & ~(0x80 << (8 * (len(vch) - 1))))
-    return result
-
-
-def _GetScriptNumber(opcode: int, data: bytes, lo: int, hi: int) -> int | None:
-    if _OP_1 <= opcode <= _OP_16:
-        count = opcode - (_OP_1 - 1)
-    elif _OP_0 < opcode <= _OP_PUSHDATA4:
-        if not _CheckMinimalPush(data, opcode):
-            return None
-        num = _ScriptNum(data)
-        if num is None:
-            return None
-        count = num
-    else:
-        return None
-    if count < lo or count > hi:
-        return None
-    return count
-
-
-def _MatchMultisig(script: bytes) -> bool:
-    """Bare multisig: OP_m <pubkey>... OP_n OP_CHECKMULTISIG with m <= n <= 20.
-
-    Solver tries pay-to-script-hash, witness programs and OP_RETURN outputs first; none of them
-    can also match this or pay-to-pubkey, so checking these two alone gives Solver's answer."""
-    if len(script) < 1 or script[-1] != _OP_CHECKMULTISIG:
-        return False
-    ok, pc, opcode, data = _GetScriptOp(script, 0)
-    if not ok:
-        return False
-    req_sigs = _GetScriptNumber(opcode, data, 1, _MAX_PUBKEYS_PER_MULTISIG)
-    if req_sigs is None:
-        return False
-    npubkeys = 0
-    while True:
-        ok, pc, opcode, data = _GetScriptOp(script, pc)
-        if not (ok and _PubKeyValidSize(data)):
-            break
-        npubkeys += 1
-    num_keys = _GetScriptNumber(opcode, data, req_sigs, _MAX_PUBKEYS_PER_MULTISIG)
-    if num_keys is None or npubkeys != num_keys:
-        return False
-    return pc + 1 == len(script)

@@ -18,73 +18,8 @@ from typing import ClassVar, Final
 from .merkle import BlockMerkleRoot
 from .primitives.block import CBlock
 from .primitives.transaction import COIN, COutPoint, CTransaction, CTxIn, CTxOut
+from .script import OP_CHECKSIG, CScriptNum, script_push_data, script_push_int
 from .uint256 import ZERO, uint256
-
-# --- script building (script/script.h) -----------------------------------------------------------
-
-OP_0: Final = 0x00
-OP_FALSE: Final = OP_0
-OP_PUSHDATA1: Final = 0x4C
-OP_PUSHDATA2: Final = 0x4D
-OP_PUSHDATA4: Final = 0x4E
-OP_1NEGATE: Final = 0x4F
-OP_1: Final = 0x51
-OP_TRUE: Final = OP_1
-OP_16: Final = 0x60
-OP_RETURN: Final = 0x6A
-OP_CHECKSIG: Final = 0xAC
-
-#: script/script.h MAX_SCRIPT_SIZE: larger scripts are unspendable.
-MAX_SCRIPT_SIZE: Final = 10000
-
-
-class CScriptNum:
-    """Only the serialization of script numbers (minimal little-endian, sign in the top bit)."""
-
-    @staticmethod
-    def serialize(value: int) -> bytes:
-        if value == 0:
-            return b""
-        neg = value < 0
-        absvalue = -value if neg else value
-        result = bytearray()
-        while absvalue:
-            result.append(absvalue & 0xFF)
-            absvalue >>= 8
-        # The most significant byte carries the sign; add a byte if its top bit is taken.
-        if result[-1] & 0x80:
-            result.append(0x80 if neg else 0x00)
-        elif neg:
-            result[-1] |= 0x80
-        return bytes(result)
-
-
-def script_push_data(data: bytes) -> bytes:
-    """``CScript() << std::vector<unsigned char>``: the shortest push opcode for ``data``."""
-    n = len(data)
-    if n < OP_PUSHDATA1:
-        return bytes((n,)) + data
-    if n <= 0xFF:
-        return bytes((OP_PUSHDATA1, n)) + data
-    if n <= 0xFFFF:
-        return bytes((OP_PUSHDATA2,)) + n.to_bytes(2, "little") + data
-    return bytes((OP_PUSHDATA4,)) + n.to_bytes(4, "little") + data
-
-
-def script_push_int(n: int) -> bytes:
-    """``CScript() << int64_t`` (CScript::push_int64): OP_0, OP_1NEGATE, OP_1..OP_16 or a push of
-    the CScriptNum serialization."""
-    if n == -1 or 1 <= n <= 16:
-        return bytes((n + (OP_1 - 1),))
-    if n == 0:
-        return bytes((OP_0,))
-    return script_push_data(CScriptNum.serialize(n))
-
-
-def script_is_unspendable(script: bytes) -> bool:
-    """CScript::IsUnspendable: provably unspendable outputs never enter the UTXO set."""
-    return (len(script) > 0 and script[0] == OP_RETURN) or len(script) > MAX_SCRIPT_SIZE
-
 
 # --- util/chaintype.h ----------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ from .chain import (
     GetLocator,
     cs_main,
 )
-from .chainparams import script_is_unspendable
 from .clock import FormatISO8601DateTime, GetTime
 from .coins import AddCoins, CBlockUndo, CCoinsViewCache, CCoinsViewDB, Coin, CTxUndo
 from .consensus import COINBASE_MATURITY, MoneyRange
@@ -46,6 +45,7 @@ from .mempool_entry import CTxMemPoolEntry, MemPoolRemovalReason
 from .pow import GetBlockProof
 from .primitives.block import CBlock, CBlockLocator
 from .primitives.transaction import COutPoint, CTransaction
+from .script import IsUnspendable
 from .tx_verify import CheckFinalTxAtTip, CheckTxInputs
 from .txmempool import (
     AcceptToMemoryPool,
@@ -284,7 +284,7 @@ class Chainstate:
             txid = tx.GetHash()
             is_coinbase = tx.IsCoinBase()
             for o, out in enumerate(tx.vout):
-                if script_is_unspendable(out.scriptPubKey):
+                if IsUnspendable(out.scriptPubKey):
                     continue
                 coin = view.SpendCoin(COutPoint(txid, o))
                 if (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .chainparams import script_is_unspendable
 from .primitives.transaction import COutPoint, CTransaction, CTxOut
+from .script import IsUnspendable
 from .uint256 import ZERO, uint256
 
 #: The null output (nValue -1) a spent or missing coin holds.
@@ -121,7 +121,7 @@ class CCoinsViewCache(CCoinsViewBacked):
         """Add an unspent coin. Unspendable outputs never enter the set. Overwriting an unspent
         coin is a logic error unless ``possible_overwrite`` says it may happen."""
         assert not coin.IsSpent()
-        if script_is_unspendable(coin.out.scriptPubKey):
+        if IsUnspendable(coin.out.scriptPubKey):
             return
         if not possible_overwrite and self.HaveCoin(outpoint):
             raise RuntimeError(

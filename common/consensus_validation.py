@@ -11,10 +11,10 @@ from __future__ import annotations
 from enum import Enum, IntEnum
 from typing import Final, Generic, TypeVar
 
-from .chainparams import OP_RETURN
 from .consensus import WITNESS_SCALE_FACTOR
 from .primitives.block import CBlock
 from .primitives.transaction import CTransaction, CTxIn
+from .script import OP_RETURN
 from .serialize import ser_bytes, ser_compact_size, ser_vector
 
 #: Index marker for "no witness commitment in the coinbase".

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from .chain import CBlockIndex, cs_main
-from .chainparams import OP_0, OP_TRUE, Consensus, script_push_int
+from .chainparams import Consensus
 from .clock import GetTime
 from .consensus import MAX_BLOCK_SIGOPS_COST, MAX_BLOCK_WEIGHT, MAX_TIMEWARP
 from .consensus_validation import BlockValidationState, GetBlockWeight, GetWitnessCommitmentIndex
@@ -29,6 +29,7 @@ from .merkle import BlockMerkleRoot
 from .pow import CheckProofOfWork, GetNextWorkRequired
 from .primitives.block import CBlock
 from .primitives.transaction import COutPoint, CTransaction, CTxIn, CTxOut
+from .script import OP_0, OP_TRUE, script_push_int
 from .tx_verify import IsFinalTx
 from .txmempool import CTxMemPool
 from .uint256 import uint256

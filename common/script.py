@@ -235,6 +235,49 @@ def IsUnspendable(script: bytes) -> bool:
     return (len(script) > 0 and script[0] == OP_RETURN) or len(script) > MAX_SCRIPT_SIZE
 
 
+class CScriptNum:
+    """Only the serialization of script numbers (minimal little-endian, sign in the top bit)."""
+
+    @staticmethod
+    def serialize(value: int) -> bytes:
+        if value == 0:
+            return b""
+        neg = value < 0
+        absvalue = -value if neg else value
+        result = bytearray()
+        while absvalue:
+            result.append(absvalue & 0xFF)
+            absvalue >>= 8
+        # The most significant byte carries the sign; add a byte if its top bit is taken.
+        if result[-1] & 0x80:
+            result.append(0x80 if neg else 0x00)
+        elif neg:
+            result[-1] |= 0x80
+        return bytes(result)
+
+
+def script_push_data(data: bytes) -> bytes:
+    """``CScript() << std::vector<unsigned char>``: the shortest push opcode for ``data``."""
+    n = len(data)
+    if n < OP_PUSHDATA1:
+        return bytes((n,)) + data
+    if n <= 0xFF:
+        return bytes((OP_PUSHDATA1, n)) + data
+    if n <= 0xFFFF:
+        return bytes((OP_PUSHDATA2,)) + n.to_bytes(2, "little") + data
+    return bytes((OP_PUSHDATA4,)) + n.to_bytes(4, "little") + data
+
+
+def script_push_int(n: int) -> bytes:
+    """``CScript() << int64_t`` (CScript::push_int64): OP_0, OP_1NEGATE, OP_1..OP_16 or a push of
+    the CScriptNum serialization."""
+    if n == -1 or 1 <= n <= 16:
+        return bytes((n + (OP_1 - 1),))
+    if n == 0:
+        return bytes((OP_0,))
+    return script_push_data(CScriptNum.serialize(n))
+
+
 def CheckMinimalPush(data: bytes, opcode: int) -> bool:
     if len(data) == 0:
         return opcode == OP_0

@@ -37,7 +37,7 @@ from .chain import (
     FlatFilePos,
     cs_main,
 )
-from .chainparams import OP_RETURN, CChainParams, Consensus
+from .chainparams import CChainParams, Consensus
 from .chainstate import (
     ApplyTxInUndo,
     Chainstate,
@@ -60,6 +60,7 @@ from .logging import BCLog, LogDebug, LogError, LogInfo
 from .merkle import BlockWitnessMerkleRoot
 from .primitives.block import CBlock, CBlockHeader
 from .primitives.transaction import CTransaction, CTxIn, CTxOut
+from .script import OP_RETURN
 from .tx_verify import CheckFinalTxAtTip
 from .txmempool import AcceptToMemoryPool, CTxMemPool, MempoolAcceptResult
 from .uint256 import uint256

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .blockstorage import BlockManager
 from .chain import MAX_FUTURE_BLOCK_TIME, CBlockIndex
-from .chainparams import Consensus, script_push_int
+from .chainparams import Consensus
 from .clock import NodeClock
 from .consensus import MAX_BLOCK_WEIGHT, MAX_TIMEWARP, WITNESS_SCALE_FACTOR
 from .consensus_validation import (
@@ -33,6 +33,7 @@ from .merkle import BlockMerkleRoot, BlockWitnessMerkleRoot
 from .pow import CheckProofOfWork, GetBlockProof, GetNextWorkRequired
 from .primitives.block import CBlock, CBlockHeader
 from .primitives.transaction import COIN
+from .script import script_push_int
 from .tx_verify import CheckTransaction, IsFinalTx
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from common.chain import CBlockIndex, ChainstateRole
-from common.chainparams import CChainParams, script_push_int
+from common.chainparams import CChainParams
 from common.clock import GetTime
 from common.consensus_validation import BlockValidationState
 from common.mempool_entry import (
@@ -21,6 +21,7 @@ from common.mining import MAX_SEQUENCE_NONFINAL, OP_TRUE_SCRIPT
 from common.pow import CheckProofOfWork
 from common.primitives.block import CBlock, CBlockLocator
 from common.primitives.transaction import COutPoint, CTransaction, CTxIn, CTxOut
+from common.script import script_push_int
 from common.txmempool import CTxMemPool
 from common.validation import ChainstateManager, GetBlockSubsidy
 from common.validationinterface import CValidationInterface, ValidationSignals

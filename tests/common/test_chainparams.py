@@ -11,10 +11,10 @@ from common.chainparams import (
     Params,
     RegTestOptions,
     SelectParams,
-    script_push_int,
 )
 from common.merkle import BlockMerkleRoot
 from common.primitives.transaction import COIN
+from common.script import script_push_int
 from common.uint256 import uint256
 
 # The regtest genesis header, serialized: version 1, null parent, the merkle root 4a5e1e4b...,
