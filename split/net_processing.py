@@ -70,7 +70,7 @@ from common.feerate import CFeeRate
 from common.logging import BCLog, LogAcceptCategory, LogDebug, LogInfo, LogPrintf
 from common.messages import CMerkleBlock
 from common.net_permissions import NetPermissionFlags, NetPermissions
-from common.netaddress import CService
+from common.netaddress import CService, CServiceHash
 from common.netbase import IsProxy, g_reachable_nets
 from common.nodeid import NodeId
 from common.pow import GetBlockProof
@@ -108,7 +108,6 @@ from common.serialize import (
     ser_u64,
     ser_vector,
 )
-from common.siphash import CSipHasher
 from common.strencodings import SanitizeString
 from common.txmempool import DEFAULT_MIN_RELAY_TX_FEE, CTxMemPool, MempoolAcceptResult
 from common.uint256 import ZERO, uint256
@@ -1087,16 +1086,6 @@ def ToGenTxid(inv: CInv) -> GenTxid:
     """protocol.h: the GenTxid an inv of a transaction type names."""
     assert inv.IsGenTxMsg()
     return GenTxid.Wtxid(inv.hash) if inv.IsMsgWtx() else GenTxid.Txid(inv.hash)
-
-
-def _service_hash(addr: CService, salt_k0: int, salt_k1: int) -> int:
-    """netaddress.h's ``CServiceHash(salt_k0, salt_k1)(addr)``: network and port as uint64
-    words, then the address bytes."""
-    hasher = CSipHasher(salt_k0, salt_k1)
-    hasher.Write(int(addr.m_net))
-    hasher.Write(addr.port)
-    hasher.Write(addr.m_addr)
-    return hasher.Finalize()
 
 
 def _div_trunc(a: int, b: int) -> int:
@@ -2293,7 +2282,7 @@ class PeerManagerImpl(PeerManager):
         # Relay to a limited number of other nodes. Use deterministic randomness to send to the
         # same nodes for 24 hours at a time so the m_addr_knowns of the chosen nodes prevent
         # repeats.
-        hash_addr = _service_hash(addr, 0, 0)
+        hash_addr = CServiceHash(0, 0)(addr)
         current_time = GetTime()
         # Adding address hash makes exact rotation time different per address, while preserving
         # periodicity.
