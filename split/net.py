@@ -564,7 +564,6 @@ class CNodeStats:
     m_last_block_time: int = 0  # seconds
     m_connected: int = 0  # seconds
     m_addr_name: str = ""
-    nVersion: int = 0
     fInbound: bool = False
     m_starting_height: int = 0
     nSendBytes: int = 0
@@ -997,7 +996,6 @@ class CNode:
         "m_addr_name",
         "m_dest",
         "m_inbound_onion",
-        "nVersion",
         "m_prefer_evict",
         "fSuccessfullyConnected",
         "fDisconnect",
@@ -1017,7 +1015,6 @@ class CNode:
         # private:
         "id",
         "nLocalHostNonce",
-        "m_greatest_common_version",
         "m_recv_flood_size",
         "vRecvMsg",
         "m_msg_process_queue_mutex",
@@ -1060,7 +1057,6 @@ class CNode:
     m_dest: str
     #: Whether this peer is an inbound onion, i.e. connected via our Tor onion service.
     m_inbound_onion: bool
-    nVersion: int
     #: This peer is preferred for eviction.
     m_prefer_evict: bool
     #: Set to true on receiving VERACK from the peer.
@@ -1089,7 +1085,6 @@ class CNode:
     m_min_ping_time: int
     id: NodeId
     nLocalHostNonce: int
-    m_greatest_common_version: int
     m_recv_flood_size: int
     #: Completed messages not yet handed to processing. Used only by the socket handler thread.
     vRecvMsg: deque[CNetMessage]
@@ -1144,7 +1139,6 @@ class CNode:
         self.m_addr_name = addrNameIn if addrNameIn else self.addr.ToStringAddrPort()
         self.m_dest = addrNameIn
         self.m_inbound_onion = inbound_onion
-        self.nVersion = 0
         self.m_prefer_evict = node_opts.prefer_evict
         self.fSuccessfullyConnected = False
         self.fDisconnect = False
@@ -1163,7 +1157,6 @@ class CNode:
         self.m_min_ping_time = _MICROSECONDS_MAX
         self.id = idIn
         self.nLocalHostNonce = nLocalHostNonceIn
-        self.m_greatest_common_version = INIT_PROTO_VERSION
         self.m_recv_flood_size = node_opts.recv_flood_size
         self.vRecvMsg = deque()
         self.m_msg_process_queue_mutex = threading.Lock()
@@ -1314,13 +1307,6 @@ class CNode:
 
         return True, complete
 
-    def SetCommonVersion(self, greatest_common_version: int) -> None:
-        # Assume(): set once, during the version handshake.
-        self.m_greatest_common_version = greatest_common_version
-
-    def GetCommonVersion(self) -> int:
-        return self.m_greatest_common_version
-
     def GetAddrLocal(self) -> CService:
         with self.m_addr_local_mutex:
             return self.m_addr_local
@@ -1367,7 +1353,6 @@ class CNode:
         stats.m_last_block_time = self.m_last_block_time
         stats.m_connected = self.m_connected
         stats.m_addr_name = self.m_addr_name
-        stats.nVersion = self.nVersion
         stats.fInbound = self.IsInboundConn()
         with self.cs_vSend:
             stats.mapSendBytesPerMsgType = dict(sorted(self.mapSendBytesPerMsgType.items()))

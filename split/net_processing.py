@@ -135,6 +135,7 @@ from .headerssync import HeadersSyncState
 from .merkleblock import MakeMerkleBlock
 from .net import (
     DEFAULT_BLOCKSONLY,
+    INIT_PROTO_VERSION,
     MAX_SUBVERSION_LENGTH,
     PROTOCOL_VERSION,
     TIMEOUT_INTERVAL,
@@ -215,6 +216,7 @@ class CNodeStateStats:
     # Peer requested high bandwidth connection
     m_bip152_highbandwidth_from: bool = False
     cleanSubVer: str = ""
+    nVersion: int = 0
 
 
 @dataclass(slots=True)
@@ -669,6 +671,8 @@ class Peer:
         "m_bip152_highbandwidth_from",
         "m_subver_mutex",
         "cleanSubVer",
+        "nVersion",
+        "m_greatest_common_version",
         "m_tx_relay_mutex",
         "m_tx_relay",
     )
@@ -793,6 +797,8 @@ class Peer:
     m_subver_mutex: threading.Lock
     #: GUARDED_BY(m_subver_mutex): sanitized user agent, safe to log or display.
     cleanSubVer: str
+    nVersion: int
+    m_greatest_common_version: int
 
     # private:
     m_tx_relay_mutex: threading.Lock
@@ -904,6 +910,8 @@ class Peer:
         self.m_bip152_highbandwidth_from = False
         self.m_subver_mutex = threading.Lock()
         self.cleanSubVer = ""
+        self.nVersion = 0
+        self.m_greatest_common_version = INIT_PROTO_VERSION
         self.m_tx_relay_mutex = threading.Lock()
         self.m_tx_relay = None
 
@@ -941,6 +949,13 @@ class Peer:
 
     def GetLocalNonce(self) -> int:
         return self.nLocalHostNonce
+
+    def SetCommonVersion(self, greatest_common_version: int) -> None:
+        # Assume(): set once, during the version handshake.
+        self.m_greatest_common_version = greatest_common_version
+
+    def GetCommonVersion(self) -> int:
+        return self.m_greatest_common_version
 
 
 #: std::shared_ptr<Peer>
@@ -1906,6 +1921,7 @@ class PeerManagerImpl(PeerManager):
         stats.m_bip152_highbandwidth_from = peer.m_bip152_highbandwidth_from
         with peer.m_subver_mutex:
             stats.cleanSubVer = peer.cleanSubVer
+        stats.nVersion = peer.nVersion
 
         return True
 
@@ -2162,7 +2178,9 @@ class PeerManagerImpl(PeerManager):
                 self.m_most_recent_block_txs = most_recent_block_txs
 
             def announce(pnode: CNode) -> None:
-                if pnode.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or pnode.fDisconnect:
+                peer = self.GetPeerRef(pnode.GetId())
+                assert peer is not None
+                if peer.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or pnode.fDisconnect:
                     return
                 self.ProcessBlockAvailability(pnode.GetId())
                 state = self.State(pnode.GetId())
@@ -3519,7 +3537,7 @@ class PeerManagerImpl(PeerManager):
             return
 
         if msg_type == NetMsgType.VERSION:
-            if pfrom.nVersion != 0:
+            if peer.nVersion != 0:
                 LogDebug(BCLog.NET, "redundant version message from peer=%d\n", pfrom.GetId())
                 return
 
@@ -3594,8 +3612,8 @@ class PeerManagerImpl(PeerManager):
 
             # Change version
             greatest_common_version = min(nVersion, PROTOCOL_VERSION)
-            pfrom.SetCommonVersion(greatest_common_version)
-            pfrom.nVersion = nVersion
+            peer.SetCommonVersion(greatest_common_version)
+            peer.nVersion = nVersion
 
             if greatest_common_version >= WTXID_RELAY_VERSION:
                 self.MakeAndPushMessage(pfrom, NetMsgType.WTXIDRELAY)
@@ -3696,7 +3714,7 @@ class PeerManagerImpl(PeerManager):
                 "receive version message: %s: version %d, blocks=%d, us=%s, txrelay=%d, "
                 "peer=%d%s%s\n",
                 cleanSubVer,
-                pfrom.nVersion,
+                peer.nVersion,
                 peer.m_starting_height,
                 addrMe.ToStringAddrPort(),
                 fRelay,
@@ -3726,7 +3744,7 @@ class PeerManagerImpl(PeerManager):
                 pfrom.fDisconnect = True
             return
 
-        if pfrom.nVersion == 0:
+        if peer.nVersion == 0:
             # Must have a version message before anything else
             LogDebug(
                 BCLog.NET,
@@ -3751,14 +3769,14 @@ class PeerManagerImpl(PeerManager):
                     "New %s %s peer connected: version: %d, blocks=%d, peer=%d%s%s\n",
                     pfrom.ConnectionTypeAsString(),
                     TransportTypeAsString(pfrom.m_transport.GetInfo().transport_type),
-                    pfrom.nVersion,
+                    peer.nVersion,
                     peer.m_starting_height,
                     pfrom.GetId(),
                     pfrom.LogIP(common.logging.fLogIPs),
                     f", mapped_as={mapped_as}" if mapped_as else "",
                 )
 
-            if pfrom.GetCommonVersion() >= SHORT_IDS_BLOCKS_VERSION:
+            if peer.GetCommonVersion() >= SHORT_IDS_BLOCKS_VERSION:
                 # Tell our peer we are willing to provide version 2 cmpctblocks. However, we do
                 # not request new block announcements using cmpctblock messages. We send this to
                 # non-NODE NETWORK peers as well, because they may wish to request compact blocks
@@ -3829,7 +3847,7 @@ class PeerManagerImpl(PeerManager):
                 )
                 pfrom.fDisconnect = True
                 return
-            if pfrom.GetCommonVersion() >= WTXID_RELAY_VERSION:
+            if peer.GetCommonVersion() >= WTXID_RELAY_VERSION:
                 if not peer.m_wtxid_relay:
                     peer.m_wtxid_relay = True
                     self.m_wtxid_relay_peers += 1
@@ -3841,7 +3859,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "ignoring wtxidrelay due to old common version=%d from peer=%d\n",
-                    pfrom.GetCommonVersion(),
+                    peer.GetCommonVersion(),
                     pfrom.GetId(),
                 )
             return
@@ -4931,7 +4949,7 @@ class PeerManagerImpl(PeerManager):
             return
 
         if msg_type == NetMsgType.PING:
-            if pfrom.GetCommonVersion() > BIP0031_VERSION:
+            if peer.GetCommonVersion() > BIP0031_VERSION:
                 nonce = vRecv.read_u64()
                 # Echo the message back with the nonce. This allows for two useful features:
                 #
@@ -5514,7 +5532,7 @@ class PeerManagerImpl(PeerManager):
                 nonce = FastRandomContext().rand64()
             peer.m_ping_queued = False
             peer.m_ping_start = now
-            if node_to.GetCommonVersion() > BIP0031_VERSION:
+            if peer.GetCommonVersion() > BIP0031_VERSION:
                 peer.m_ping_nonce_sent = nonce
                 self.MakeAndPushMessage(node_to, NetMsgType.PING, ser_u64(nonce))
             else:
@@ -5599,7 +5617,7 @@ class PeerManagerImpl(PeerManager):
     def MaybeSendSendHeaders(self, node: CNode, peer: Peer) -> None:
         """Send a single ``sendheaders`` (BIP 130) once initial headers sync with this peer is
         done: headers announcements during that sync would confuse its state tracking."""
-        if not peer.m_sent_sendheaders and node.GetCommonVersion() >= SENDHEADERS_VERSION:
+        if not peer.m_sent_sendheaders and peer.GetCommonVersion() >= SENDHEADERS_VERSION:
             with cs_main:
                 state = self.State(node.GetId())
                 assert state is not None
@@ -5618,7 +5636,7 @@ class PeerManagerImpl(PeerManager):
         ``current_time`` in microseconds."""
         if self.m_opts.ignore_incoming_txs:
             return
-        if pto.GetCommonVersion() < FEEFILTER_VERSION:
+        if peer.GetCommonVersion() < FEEFILTER_VERSION:
             return
         # peers with the forcerelay permission should not filter txs to us
         if peer.HasPermission(NetPermissionFlags.ForceRelay):

@@ -35,7 +35,6 @@ from common.serialize import (
 )
 
 from .net import (
-    PROTOCOL_VERSION,
     CConnman,
     CNode,
     CSerializedNetMsg,
@@ -92,8 +91,10 @@ class ConnmanTestMsg(CConnman):
         """Take ``node`` through version (and, with ``successfully_connected``, verack) as the
         peer would, through this connman's NetEventsInterface.
 
-        Upstream also checks PeerManager's per-peer stats (relay flag, services); that is left
-        to tests of PeerManager, since the interface here may be any NetEventsInterface."""
+        Upstream also checks the negotiated versions on the CNode and PeerManager's per-peer
+        stats (relay flag, services). After the split the versions are PeerManager's state too,
+        so all of those checks are left to tests of PeerManager: the interface here may be any
+        NetEventsInterface."""
         peerman = self.m_msgproc
         assert peerman is not None
         connman = self
@@ -126,8 +127,6 @@ class ConnmanTestMsg(CConnman):
         self.FlushSendBuffer(node)  # Drop the verack message added by SendMessages.
         if node.fDisconnect:
             return
-        assert node.nVersion == version
-        assert node.GetCommonVersion() == min(version, PROTOCOL_VERSION)
         if successfully_connected:
             msg_verack = CSerializedNetMsg(data=b"", m_type=NetMsgType.VERACK)
             connman.ReceiveMsgFrom(node, msg_verack)
@@ -197,7 +196,6 @@ class ConnmanTestMsg(CConnman):
         node: CNode | None = self.ConnectNode(CAddress(), pszDest, False, conn_type, True)
         if node is None:
             return None
-        node.SetCommonVersion(PROTOCOL_VERSION)
         peerman.InitializeNode(node, ServiceFlags(NODE_NETWORK | NODE_WITNESS))
         node.fSuccessfullyConnected = True
         self.AddTestNode(node)

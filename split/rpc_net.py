@@ -361,7 +361,7 @@ def getpeerinfo() -> RPCHelpMan:
                 obj["minping"] = _seconds_double(stats.m_min_ping_time)
             if statestats.m_ping_wait > 0:
                 obj["pingwait"] = _seconds_double(statestats.m_ping_wait)
-            obj["version"] = stats.nVersion
+            obj["version"] = statestats.nVersion
             # The sanitized subversion, so a peer cannot put control characters into the JSON.
             obj["subver"] = statestats.cleanSubVer
             obj["inbound"] = stats.fInbound
