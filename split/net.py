@@ -560,8 +560,6 @@ class CNodeStats:
     nodeid: NodeId = NodeId(0)  # noqa: RUF009 (NewType: no call at runtime worth caching)
     m_last_send: int = 0  # seconds
     m_last_recv: int = 0  # seconds
-    m_last_tx_time: int = 0  # seconds
-    m_last_block_time: int = 0  # seconds
     m_connected: int = 0  # seconds
     m_addr_name: str = ""
     fInbound: bool = False
@@ -571,8 +569,6 @@ class CNodeStats:
     nRecvBytes: int = 0
     mapRecvBytesPerMsgType: mapMsgTypeSize = field(default_factory=dict)
     m_permission_flags: NetPermissionFlags = NetPermissionFlags.None_
-    m_last_ping_time: int = 0  # microseconds
-    m_min_ping_time: int = 0  # microseconds
     # Our address, as reported by the peer
     addrLocal: str = ""
     # Address of this peer
@@ -1005,13 +1001,6 @@ class CNode:
         "fPauseRecv",
         "fPauseSend",
         "m_conn_type",
-        "m_has_all_wanted_services",
-        "m_relays_txs",
-        "m_bloom_filter_loaded",
-        "m_last_block_time",
-        "m_last_tx_time",
-        "m_last_ping_time",
-        "m_min_ping_time",
         # private:
         "id",
         "nLocalHostNonce",
@@ -1069,20 +1058,6 @@ class CNode:
     fPauseRecv: bool
     fPauseSend: bool
     m_conn_type: ConnectionType
-    #: Whether this peer provides all services that we want. Used for eviction decisions.
-    m_has_all_wanted_services: bool
-    #: Whether we should relay transactions to this peer; only ever goes from false to true.
-    m_relays_txs: bool
-    #: Whether this peer has loaded a bloom filter. Used only in inbound eviction logic.
-    m_bloom_filter_loaded: bool
-    #: Last novel block from this peer that passed preliminary checks; seconds (eviction).
-    m_last_block_time: int
-    #: Last novel transaction from this peer accepted to the mempool; seconds (eviction).
-    m_last_tx_time: int
-    #: Last measured round-trip time; microseconds. Used only for RPC/GUI stats/debugging.
-    m_last_ping_time: int
-    #: Lowest measured round-trip time; microseconds. Inbound eviction criterion.
-    m_min_ping_time: int
     id: NodeId
     nLocalHostNonce: int
     m_recv_flood_size: int
@@ -1148,13 +1123,6 @@ class CNode:
         self.fPauseRecv = False
         self.fPauseSend = False
         self.m_conn_type = conn_type_in
-        self.m_has_all_wanted_services = False
-        self.m_relays_txs = False
-        self.m_bloom_filter_loaded = False
-        self.m_last_block_time = 0
-        self.m_last_tx_time = 0
-        self.m_last_ping_time = 0
-        self.m_min_ping_time = _MICROSECONDS_MAX
         self.id = idIn
         self.nLocalHostNonce = nLocalHostNonceIn
         self.m_recv_flood_size = node_opts.recv_flood_size
@@ -1349,8 +1317,6 @@ class CNode:
         stats.m_network = self.ConnectedThroughNetwork()
         stats.m_last_send = self.m_last_send
         stats.m_last_recv = self.m_last_recv
-        stats.m_last_tx_time = self.m_last_tx_time
-        stats.m_last_block_time = self.m_last_block_time
         stats.m_connected = self.m_connected
         stats.m_addr_name = self.m_addr_name
         stats.fInbound = self.IsInboundConn()
@@ -1365,9 +1331,6 @@ class CNode:
             if info.session_id is not None:
                 stats.m_session_id = info.session_id.GetHex()
         stats.m_permission_flags = self.m_permission_flags
-
-        stats.m_last_ping_time = self.m_last_ping_time
-        stats.m_min_ping_time = self.m_min_ping_time
 
         # Leave string empty if addrLocal invalid (not filled in yet)
         addrLocalUnlocked = self.GetAddrLocal()
@@ -1387,11 +1350,6 @@ class CNode:
     def DisconnectMsg(self, log_ip: bool) -> str:
         """ "disconnecting peer=..." and, with ``log_ip``, " peeraddr=..."."""
         return f"disconnecting peer={self.GetId()}{self.LogIP(log_ip)}"
-
-    def PongReceived(self, ping_time: int) -> None:
-        """A ping-pong round trip completed; ``ping_time`` in microseconds."""
-        self.m_last_ping_time = ping_time
-        self.m_min_ping_time = min(self.m_min_ping_time, ping_time)
 
 
 #: std::chrono::microseconds::max(), the initial m_min_ping_time.
@@ -1435,6 +1393,21 @@ def MakeTransport(id: NodeId, use_v2transport: bool, inbound: bool) -> Transport
 # net.h: NetEventsInterface
 
 
+@dataclass(frozen=True, slots=True)
+class PeerEvictionInputs:
+    """What inbound eviction needs from the peer manager, handed over as data.
+
+    Upstream reads these straight from CNode, where net_processing writes them; here they are
+    the peer manager's own state, and CConnman asks for a copy instead of reading it."""
+
+    m_min_ping_time: int = _MICROSECONDS_MAX
+    m_last_block_time: int = 0  # seconds
+    m_last_tx_time: int = 0  # seconds
+    fRelevantServices: bool = False
+    m_relay_txs: bool = False
+    fBloomFilter: bool = False
+
+
 class NetEventsInterface(ABC):
     """Interface for message handling (implemented by PeerManager)."""
 
@@ -1455,6 +1428,10 @@ class NetEventsInterface(ABC):
     @abstractmethod
     def HasAllDesirableServiceFlags(self, services: ServiceFlags) -> bool:
         """Whether the given service flags are sufficient for a peer to be "relevant"."""
+
+    @abstractmethod
+    def GetEvictionInputs(self, nodeid: NodeId) -> PeerEvictionInputs:
+        """The eviction inputs of the peer with this id (defaults for an unknown one)."""
 
     @abstractmethod
     def ProcessMessages(self, pnode: CNode, interrupt: threading.Event) -> bool:
@@ -2245,26 +2222,31 @@ class CConnman:
         pnode: CNode
         vEvictionCandidates: list[NodeEvictionCandidate] = []
         with self.m_nodes_mutex:
-            for node in self.m_nodes:
-                if node.fDisconnect:
-                    continue
-                candidate = NodeEvictionCandidate(
-                    id=node.GetId(),
-                    m_connected=node.m_connected,
-                    m_min_ping_time=node.m_min_ping_time,
-                    m_last_block_time=node.m_last_block_time,
-                    m_last_tx_time=node.m_last_tx_time,
-                    fRelevantServices=node.m_has_all_wanted_services,
-                    m_relay_txs=node.m_relays_txs,
-                    fBloomFilter=node.m_bloom_filter_loaded,
-                    nKeyedNetGroup=node.nKeyedNetGroup,
-                    prefer_evict=node.m_prefer_evict,
-                    m_is_local=node.addr.IsLocal(),
-                    m_network=node.ConnectedThroughNetwork(),
-                    m_noban=node.HasPermission(NetPermissionFlags.NoBan),
-                    m_conn_type=node.m_conn_type,
-                )
-                vEvictionCandidates.append(candidate)
+            candidates = [node for node in self.m_nodes if not node.fDisconnect]
+        # The peer manager's inputs are asked for outside m_nodes_mutex: it takes its own locks.
+        for node in candidates:
+            inputs: PeerEvictionInputs = (
+                self.m_msgproc.GetEvictionInputs(node.GetId())
+                if self.m_msgproc is not None
+                else PeerEvictionInputs()
+            )
+            candidate = NodeEvictionCandidate(
+                id=node.GetId(),
+                m_connected=node.m_connected,
+                m_min_ping_time=inputs.m_min_ping_time,
+                m_last_block_time=inputs.m_last_block_time,
+                m_last_tx_time=inputs.m_last_tx_time,
+                fRelevantServices=inputs.fRelevantServices,
+                m_relay_txs=inputs.m_relay_txs,
+                fBloomFilter=inputs.fBloomFilter,
+                nKeyedNetGroup=node.nKeyedNetGroup,
+                prefer_evict=node.m_prefer_evict,
+                m_is_local=node.addr.IsLocal(),
+                m_network=node.ConnectedThroughNetwork(),
+                m_noban=node.HasPermission(NetPermissionFlags.NoBan),
+                m_conn_type=node.m_conn_type,
+            )
+            vEvictionCandidates.append(candidate)
         node_id_to_evict = SelectNodeToEvict(vEvictionCandidates)
         if node_id_to_evict is None:
             return False
@@ -3868,6 +3850,26 @@ class CConnman:
                 pnode.CopyStats(vstats[-1])
                 vstats[-1].m_mapped_as = self.GetMappedAS(pnode.addr)
 
+    def MarkHandshakeComplete(self, nodeid: NodeId) -> None:
+        """The peer manager finished the version handshake with this peer: net's own
+        fSuccessfullyConnected, for the handshake timeout, the outbound counts and ForEachNode."""
+        with self.m_nodes_mutex:
+            for pnode in self.m_nodes:
+                if pnode.GetId() == nodeid:
+                    pnode.fSuccessfullyConnected = True
+                    return
+
+    def RequestDisconnect(self, nodeid: NodeId) -> bool:
+        """The peer manager asks for a connection to be closed; it has logged why. Sets
+        fDisconnect like DisconnectNode(id), without its log line; the socket thread does the
+        rest. False when no connection has this id (it is already gone)."""
+        with self.m_nodes_mutex:
+            for pnode in self.m_nodes:
+                if pnode.GetId() == nodeid:
+                    pnode.fDisconnect = True
+                    return True
+        return False
+
     def DisconnectNode(self, node: str | CSubNet | CNetAddr | NodeId) -> bool:
         """Upstream's four overloads: by address string (a node's name), by subnet, by address,
         or by id. Sets fDisconnect; the socket thread does the rest."""
@@ -4093,14 +4095,6 @@ class CConnman:
         )
         if health_check is not None:
             health_check(clearnet_addrs)
-
-    def PongReceived(self, nodeid: NodeId, ping_time: int) -> None:
-        """CNode.PongReceived on the connection with this id; nothing once it is gone."""
-        with self.m_nodes_mutex:
-            for pnode in self.m_nodes:
-                if pnode.GetId() == nodeid:
-                    pnode.PongReceived(ping_time)
-                    return
 
 
 #: i2p.h: I2P's SAM 3.1 and earlier have no ports; the default is used.

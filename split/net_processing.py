@@ -58,7 +58,7 @@ from common.chain import (
 )
 from common.chainparams import CChainParams, Consensus
 from common.clock import GetTime, GetTimeMicros, NodeClock
-from common.connection_types import ConnectionType, TransportTypeAsString
+from common.connection_types import ConnectionType, ConnectionTypeAsString, TransportTypeAsString
 from common.consensus import MAX_MONEY, MoneyRange
 from common.consensus_validation import (
     BlockValidationResult,
@@ -144,6 +144,7 @@ from .net import (
     CSerializedNetMsg,
     GetLocalAddrForPeer,
     NetEventsInterface,
+    PeerEvictionInputs,
     SeenLocal,
 )
 from .txdownloadman import (
@@ -159,6 +160,9 @@ from .txorphanage import OrphanInfo
 # ---------------------------------------------------------------------------------------------
 # node/protocol_version.h (PROTOCOL_VERSION comes from net.py, which needs it too) and the
 # other small headers net_processing.cpp includes for a constant or two.
+
+#: std::chrono::microseconds::max()
+_MICROSECONDS_MAX: Final = (1 << 63) - 1
 
 MIN_PEER_PROTO_VERSION: Final = 31800
 BIP0031_VERSION: Final = 60000
@@ -217,6 +221,10 @@ class CNodeStateStats:
     m_bip152_highbandwidth_from: bool = False
     cleanSubVer: str = ""
     nVersion: int = 0
+    m_last_ping_time: int = 0  # microseconds
+    m_min_ping_time: int = _MICROSECONDS_MAX
+    m_last_tx_time: int = 0  # seconds
+    m_last_block_time: int = 0  # seconds
 
 
 @dataclass(slots=True)
@@ -640,6 +648,10 @@ class Peer:
         "m_starting_height",
         "m_ping_nonce_sent",
         "m_ping_start",
+        "m_disconnecting",
+        "m_handshake_complete",
+        "m_last_ping_time",
+        "m_min_ping_time",
         "m_ping_queued",
         "m_wtxid_relay",
         "m_fee_filter_sent",
@@ -675,6 +687,11 @@ class Peer:
         "m_greatest_common_version",
         "m_tx_relay_mutex",
         "m_tx_relay",
+        "m_has_all_wanted_services",
+        "m_relays_txs",
+        "m_bloom_filter_loaded",
+        "m_last_block_time",
+        "m_last_tx_time",
     )
 
     #: Same id as the CNode object for this peer.
@@ -721,6 +738,16 @@ class Peer:
     m_ping_nonce_sent: int
     #: When the last ping was sent, or 0 if no ping was ever sent (microseconds).
     m_ping_start: int
+    #: Whether net_processing has asked net to close this connection (upstream reads CNode's
+    #: fDisconnect, which net_processing also writes; each side now keeps its own).
+    m_disconnecting: bool
+    #: Whether the version handshake completed (VERACK received). Upstream reads and writes
+    #: CNode's fSuccessfullyConnected; net keeps that one, told by MarkHandshakeComplete.
+    m_handshake_complete: bool
+    #: Last measured round-trip time; microseconds. Used only for RPC stats.
+    m_last_ping_time: int
+    #: Lowest measured round-trip time; microseconds. Inbound eviction criterion.
+    m_min_ping_time: int
     #: Whether a ping has been requested by the user.
     m_ping_queued: bool
 
@@ -805,6 +832,16 @@ class Peer:
     #: Transaction relay data; None for peers we do not relay transactions with.
     #: GUARDED_BY(m_tx_relay_mutex)
     m_tx_relay: Peer.TxRelay | None
+    #: Whether this peer provides all services that we want. Used for eviction decisions.
+    m_has_all_wanted_services: bool
+    #: Whether we should relay transactions to this peer; only ever goes from false to true.
+    m_relays_txs: bool
+    #: Whether this peer has loaded a bloom filter. Used only in inbound eviction logic.
+    m_bloom_filter_loaded: bool
+    #: Last novel block from this peer that passed preliminary checks; seconds (eviction).
+    m_last_block_time: int
+    #: Last novel transaction from this peer accepted to the mempool; seconds (eviction).
+    m_last_tx_time: int
 
     class TxRelay:
         """Transaction relay state, present only for peers we relay transactions with."""
@@ -879,6 +916,10 @@ class Peer:
         self.m_starting_height = -1
         self.m_ping_nonce_sent = 0
         self.m_ping_start = 0
+        self.m_disconnecting = False
+        self.m_handshake_complete = False
+        self.m_last_ping_time = 0
+        self.m_min_ping_time = _MICROSECONDS_MAX
         self.m_ping_queued = False
         self.m_wtxid_relay = False
         self.m_fee_filter_sent = 0
@@ -914,6 +955,38 @@ class Peer:
         self.m_greatest_common_version = INIT_PROTO_VERSION
         self.m_tx_relay_mutex = threading.Lock()
         self.m_tx_relay = None
+        self.m_has_all_wanted_services = False
+        self.m_relays_txs = False
+        self.m_bloom_filter_loaded = False
+        self.m_last_block_time = 0
+        self.m_last_tx_time = 0
+
+    def IsOutboundOrBlockRelayConn(self) -> bool:
+        return self.m_conn_type in (ConnectionType.OUTBOUND_FULL_RELAY, ConnectionType.BLOCK_RELAY)
+
+    def ExpectServicesFromConn(self) -> bool:
+        """Whether we connected to this peer for the services it advertised to us."""
+        return self.m_conn_type in (
+            ConnectionType.OUTBOUND_FULL_RELAY,
+            ConnectionType.BLOCK_RELAY,
+            ConnectionType.ADDR_FETCH,
+        )
+
+    def ConnectionTypeAsString(self) -> str:
+        return ConnectionTypeAsString(self.m_conn_type)
+
+    def LogIP(self, log_ip: bool) -> str:
+        """ " peeraddr=..." when ``log_ip``, else "" (CNode::LogIP, from Peer's copy of addr)."""
+        return f" peeraddr={self.addr.ToStringAddrPort()}" if log_ip else ""
+
+    def DisconnectMsg(self, log_ip: bool) -> str:
+        """ "disconnecting peer=..." and, with ``log_ip``, the address (CNode::DisconnectMsg)."""
+        return f"disconnecting peer={self.m_id}{self.LogIP(log_ip)}"
+
+    def PongReceived(self, ping_time: int) -> None:
+        """A ping-pong round trip completed; ``ping_time`` in microseconds."""
+        self.m_last_ping_time = ping_time
+        self.m_min_ping_time = min(self.m_min_ping_time, ping_time)
 
     def SetTxRelay(self) -> Peer.TxRelay:
         """Initialize the TxRelay state; at most once per peer."""
@@ -1445,7 +1518,7 @@ class PeerManagerImpl(PeerManager):
             )
             # save BIP152 bandwidth state: we select peer to be high-bandwidth
             peer.m_bip152_highbandwidth_to = True
-            self.lNodesAnnouncingHeaderAndIDs.append(pfrom.GetId())
+            self.lNodesAnnouncingHeaderAndIDs.append(peer.m_id)
             return True
 
         self.m_connman.ForNode(nodeid, announce)
@@ -1704,7 +1777,7 @@ class PeerManagerImpl(PeerManager):
         nTime = GetTime()
         nonce = peer.GetLocalNonce()
         nNodeStartingHeight = self.m_best_height
-        nodeid = pnode.GetId()
+        nodeid = peer.m_id
         addr = peer.addr
 
         addr_you = (
@@ -1800,7 +1873,7 @@ class PeerManagerImpl(PeerManager):
     def FinalizeNode(self, node: CNode) -> None:
         node_peer = self.GetPeerRef(node.GetId())
         assert node_peer is not None
-        nodeid = node.GetId()
+        nodeid = node_peer.m_id
         with cs_main:
             # We remove the Peer from m_peer_map here; another thread may still hold a reference,
             # so nothing here may assume the Peer won't change before it goes away.
@@ -1843,7 +1916,7 @@ class PeerManagerImpl(PeerManager):
                 with self.m_tx_download_mutex:
                     self.m_txdownloadman.CheckIsEmpty()
         if (
-            node.fSuccessfullyConnected
+            node_peer.m_handshake_complete
             and not node_peer.IsBlockOnlyConn()
             and not node_peer.IsInboundConn()
         ):
@@ -1857,6 +1930,25 @@ class PeerManagerImpl(PeerManager):
     def HasAllDesirableServiceFlags(self, services: ServiceFlags) -> bool:
         # Shortcut for (services & GetDesirableServiceFlags(services)) == GetDesirableServiceFlags
         return not (int(self.GetDesirableServiceFlags(services)) & ~int(services))
+
+    def RequestDisconnect(self, peer: Peer) -> None:
+        """Ask net to close the connection (upstream writes ``fDisconnect = true`` into the CNode)
+        and remember that we asked, for the checks that skip a peer on its way out."""
+        peer.m_disconnecting = True
+        self.m_connman.RequestDisconnect(peer.m_id)
+
+    def GetEvictionInputs(self, nodeid: NodeId) -> PeerEvictionInputs:
+        peer = self.GetPeerRef(nodeid)
+        if peer is None:
+            return PeerEvictionInputs()
+        return PeerEvictionInputs(
+            m_min_ping_time=peer.m_min_ping_time,
+            m_last_block_time=peer.m_last_block_time,
+            m_last_tx_time=peer.m_last_tx_time,
+            fRelevantServices=peer.m_has_all_wanted_services,
+            m_relay_txs=peer.m_relays_txs,
+            fBloomFilter=peer.m_bloom_filter_loaded,
+        )
 
     def GetDesirableServiceFlags(self, services: ServiceFlags) -> ServiceFlags:
         if services & NODE_NETWORK_LIMITED:  # noqa: SIM102 (upstream's nesting)
@@ -1922,6 +2014,10 @@ class PeerManagerImpl(PeerManager):
         with peer.m_subver_mutex:
             stats.cleanSubVer = peer.cleanSubVer
         stats.nVersion = peer.nVersion
+        stats.m_last_ping_time = peer.m_last_ping_time
+        stats.m_min_ping_time = peer.m_min_ping_time
+        stats.m_last_tx_time = peer.m_last_tx_time
+        stats.m_last_block_time = peer.m_last_block_time
 
         return True
 
@@ -2180,10 +2276,10 @@ class PeerManagerImpl(PeerManager):
             def announce(pnode: CNode) -> None:
                 peer = self.GetPeerRef(pnode.GetId())
                 assert peer is not None
-                if peer.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or pnode.fDisconnect:
+                if peer.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or peer.m_disconnecting:
                     return
-                self.ProcessBlockAvailability(pnode.GetId())
-                state = self.State(pnode.GetId())
+                self.ProcessBlockAvailability(peer.m_id)
+                state = self.State(peer.m_id)
                 assert state is not None
                 # If the peer has, or we announced to them the previous block already, but we
                 # don't think they have this one, go ahead and announce it
@@ -2197,7 +2293,7 @@ class PeerManagerImpl(PeerManager):
                         "%s sending header-and-ids %s to peer=%d\n",
                         "PeerManager::NewPoWValidBlock",
                         hashBlock.ToString(),
-                        pnode.GetId(),
+                        peer.m_id,
                     )
 
                     if not lazy_ser:
@@ -2379,7 +2475,7 @@ class PeerManagerImpl(PeerManager):
                     "%s: ignoring request from peer=%i for old block that isn't in the main "
                     "chain\n",
                     "ProcessGetBlockData",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
             best_header = self.m_chainman.m_best_header
@@ -2401,9 +2497,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "historical block serving limit reached, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             tip = self.m_chainman.ActiveChain().Tip()
             assert tip is not None
@@ -2417,11 +2513,11 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "Ignore block request below NODE_NETWORK_LIMITED threshold, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
                 # disconnect node and prevent it from stalling (would otherwise wait for the
                 # missing block)
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             # Pruned nodes may have deleted the block, so check whether it's available before
             # trying to send.
@@ -2619,7 +2715,7 @@ class PeerManagerImpl(PeerManager):
             BCLog.CMPCTBLOCK,
             "Peer %d sent us a GETBLOCKTXN for block %s, sending a BLOCKTXN with %u txns. (%u "
             "bytes)\n",
-            pfrom.GetId(),
+            peer.m_id,
             block.GetHash().ToString(),
             len(resp.txn),
             tx_requested_size,
@@ -2671,13 +2767,13 @@ class PeerManagerImpl(PeerManager):
                 headers[0].GetHash().ToString(),
                 headers[0].hashPrevBlock.ToString(),
                 best_header.nHeight,
-                pfrom.GetId(),
+                peer.m_id,
             )
 
         # Set hashLastUnknownBlock for this peer, so that if we eventually get the headers -
         # even from a different peer - we can use this peer to download.
         with cs_main:
-            self.UpdateBlockAvailability(pfrom.GetId(), headers[-1].GetHash())
+            self.UpdateBlockAvailability(peer.m_id, headers[-1].GetHash())
 
     def CheckHeadersAreContinuous(self, headers: list[CBlockHeader]) -> bool:
         """Whether the headers connect to each other."""
@@ -2713,7 +2809,7 @@ class PeerManagerImpl(PeerManager):
                         BCLog.NET,
                         "more getheaders (from %s) to peer=%d\n",
                         locator.vHave[0].ToString(),
-                        pfrom.GetId(),
+                        peer.m_id,
                     )
 
             if peer.m_headers_sync.GetState() == HeadersSyncState.State.FINAL:
@@ -2723,7 +2819,7 @@ class PeerManagerImpl(PeerManager):
                 # m_headers_presync_bestpeer, it will be replaced later by the next peer that
                 # triggers the else branch below.
                 with self.m_headers_presync_mutex:
-                    self.m_headers_presync_stats.pop(pfrom.GetId(), None)
+                    self.m_headers_presync_stats.pop(peer.m_id, None)
             else:
                 # Build statistics for this peer's sync.
                 presync: tuple[int, int] | None = None
@@ -2736,7 +2832,7 @@ class PeerManagerImpl(PeerManager):
 
                 # Update statistics in stats.
                 with self.m_headers_presync_mutex:
-                    self.m_headers_presync_stats[pfrom.GetId()] = stats
+                    self.m_headers_presync_stats[peer.m_id] = stats
                     best = self.m_headers_presync_stats.get(self.m_headers_presync_bestpeer)
                     best_updated = False
                     if best is None:
@@ -2749,12 +2845,12 @@ class PeerManagerImpl(PeerManager):
                                 peer_best = stat_peer
                                 stat_best = stat
                         self.m_headers_presync_bestpeer = peer_best
-                        best_updated = peer_best == pfrom.GetId()
-                    elif self.m_headers_presync_bestpeer == pfrom.GetId() or _presync_key(
+                        best_updated = peer_best == peer.m_id
+                    elif self.m_headers_presync_bestpeer == peer.m_id or _presync_key(
                         stats
                     ) > _presync_key(best):
                         # pfrom was and remains the best peer, or pfrom just became best.
-                        self.m_headers_presync_bestpeer = pfrom.GetId()
+                        self.m_headers_presync_bestpeer = peer.m_id
                         best_updated = True
                     if best_updated and stats[1] is not None:
                         # If the best peer updated, and it is in its first phase, signal.
@@ -2811,7 +2907,7 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "Ignoring low-work chain (height=%u) from peer=%d\n",
                     chain_start_header.nHeight + len(headers),
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
 
             # The peer has not yet given us a chain that meets our work threshold, so we want to
@@ -2849,7 +2945,7 @@ class PeerManagerImpl(PeerManager):
         """Given a new headers tip with at least our tip's work, request the blocks toward it
         when we are close to synced (CanDirectFetch)."""
         with cs_main:
-            nodestate = self.State(pfrom.GetId())
+            nodestate = self.State(peer.m_id)
             assert nodestate is not None
             tip = self.m_chainman.ActiveChain().Tip()
             assert tip is not None
@@ -2900,12 +2996,12 @@ class PeerManagerImpl(PeerManager):
                             break
                         nFetchFlags = self.GetFetchFlags(peer)
                         vGetData.append(CInv(MSG_BLOCK | nFetchFlags, pindex.GetBlockHash()))
-                        self.BlockRequested(pfrom.GetId(), pindex)
+                        self.BlockRequested(peer.m_id, pindex)
                         LogDebug(
                             BCLog.NET,
                             "Requesting block %s from  peer=%d\n",
                             pindex.GetBlockHash().ToString(),
-                            pfrom.GetId(),
+                            peer.m_id,
                         )
                     if len(vGetData) > 1:
                         LogDebug(
@@ -2942,12 +3038,12 @@ class PeerManagerImpl(PeerManager):
         last announcement time, disconnection of useless outbound peers during IBD, and
         protection of good outbound peers from eviction."""
         with cs_main:
-            nodestate = self.State(pfrom.GetId())
+            nodestate = self.State(peer.m_id)
             assert nodestate is not None
             tip = self.m_chainman.ActiveChain().Tip()
             assert tip is not None
 
-            self.UpdateBlockAvailability(pfrom.GetId(), last_header.GetBlockHash())
+            self.UpdateBlockAvailability(peer.m_id, last_header.GetBlockHash())
 
             # From here, pindexBestKnownBlock should be guaranteed to be non-null, because it is
             # set in UpdateBlockAvailability. Some None checks are still present, however, as
@@ -2969,18 +3065,18 @@ class PeerManagerImpl(PeerManager):
                     # disconnect if it is an outbound disconnection candidate. (Compared with
                     # the minimum chain work, not our tip: we don't download blocks before a
                     # headers chain has that much work, as an anti-DoS measure.)
-                    if pfrom.IsOutboundOrBlockRelayConn():
+                    if peer.IsOutboundOrBlockRelayConn():
                         LogInfo(
                             "outbound peer headers chain has insufficient work, %s\n",
-                            pfrom.DisconnectMsg(common.logging.fLogIPs),
+                            peer.DisconnectMsg(common.logging.fLogIPs),
                         )
-                        pfrom.fDisconnect = True
+                        self.RequestDisconnect(peer)
 
             # If this is an outbound full-relay peer, check to see if we should protect it from
             # the bad/lagging chain logic. Outbound block-relay peers are excluded from this
             # protection, and thus always subject to eviction under the bad/lagging chain logic.
             if (  # noqa: SIM102 (upstream's nesting)
-                not pfrom.fDisconnect
+                not peer.m_disconnecting
                 and peer.IsFullOutboundConn()
                 and nodestate.pindexBestKnownBlock is not None
             ):
@@ -2990,9 +3086,7 @@ class PeerManagerImpl(PeerManager):
                     and nodestate.pindexBestKnownBlock.nChainWork >= tip.nChainWork
                     and not nodestate.m_chain_sync.m_protect
                 ):
-                    LogDebug(
-                        BCLog.NET, "Protecting outbound peer=%d from eviction\n", pfrom.GetId()
-                    )
+                    LogDebug(BCLog.NET, "Protecting outbound peer=%d from eviction\n", peer.m_id)
                     nodestate.m_chain_sync.m_protect = True
                     self.m_outbound_peers_with_protect_from_disconnect += 1
 
@@ -3012,7 +3106,7 @@ class PeerManagerImpl(PeerManager):
                 if peer.m_headers_sync is not None:
                     peer.m_headers_sync = None
                     with self.m_headers_presync_mutex:
-                        self.m_headers_presync_stats.pop(pfrom.GetId(), None)
+                        self.m_headers_presync_stats.pop(peer.m_id, None)
             # A headers message with no headers cannot be an announcement, so assume it is a
             # response to our last getheaders request, if there is one.
             peer.m_last_getheaders_timestamp = 0
@@ -3103,7 +3197,7 @@ class PeerManagerImpl(PeerManager):
         processed = self.m_chainman.ProcessNewBlockHeaders(headers, True, state, pindexLast)
         if not processed and state.IsInvalid():
             self.MaybePunishNodeForBlock(
-                pfrom.GetId(), state, via_compact_block, "invalid header received"
+                peer.m_id, state, via_compact_block, "invalid header received"
             )
             return
         last = pindexLast[0]
@@ -3120,7 +3214,7 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "more getheaders (%d) to end to peer=%d (startheight:%d)\n",
                     last.nHeight,
-                    pfrom.GetId(),
+                    peer.m_id,
                     peer.m_starting_height,
                 )
 
@@ -3294,9 +3388,9 @@ class PeerManagerImpl(PeerManager):
                 BCLog.NET,
                 "peer requested unsupported block filter type: %d, %s\n",
                 filter_type,
-                node.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
-            node.fDisconnect = True
+            self.RequestDisconnect(peer)
             return None
 
         with cs_main:
@@ -3308,9 +3402,9 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "peer requested invalid block hash: %s, %s\n",
                     stop_hash.ToString(),
-                    node.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                node.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return None
 
         stop_height = stop_index.nHeight
@@ -3321,9 +3415,9 @@ class PeerManagerImpl(PeerManager):
                 "%d, %s\n",
                 start_height,
                 stop_height,
-                node.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
-            node.fDisconnect = True
+            self.RequestDisconnect(peer)
             return None
         if stop_height - start_height >= max_height_diff:
             LogDebug(
@@ -3331,9 +3425,9 @@ class PeerManagerImpl(PeerManager):
                 "peer requested too many cfilters/cfheaders: %d / %d, %s\n",
                 stop_height - start_height + 1,
                 max_height_diff,
-                node.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
-            node.fDisconnect = True
+            self.RequestDisconnect(peer)
             return None
 
         # GetBlockFilterIndex: no block filter index is ported (-blockfilterindex), so there is
@@ -3395,9 +3489,11 @@ class PeerManagerImpl(PeerManager):
     ) -> None:
         """Hand a block to validation; for a new block, note the time on the node and forget
         every request for it (it may have come from another peer than we asked)."""
+        peer = self.GetPeerRef(node.GetId())
+        assert peer is not None
         _, new_block = self.m_chainman.ProcessNewBlock(block, force_processing, min_pow_checked)
         if new_block:
-            node.m_last_block_time = GetTime()
+            peer.m_last_block_time = GetTime()
             # In case this block came from a different peer than we requested from, we can
             # erase the block request now anyway (as we just stored this block to disk).
             with cs_main:
@@ -3419,11 +3515,11 @@ class PeerManagerImpl(PeerManager):
             requested_block_from_this_peer = False
 
             # The multimap keeps requests in order: ours is either absent or first in line.
-            first_in_flight = already_in_flight == 0 or range_flight[0][0] == pfrom.GetId()
+            first_in_flight = already_in_flight == 0 or range_flight[0][0] == peer.m_id
 
             queued: QueuedBlock | None = None
             for node_id, block_it in range_flight:
-                if node_id == pfrom.GetId() and block_it.partialBlock is not None:
+                if node_id == peer.m_id and block_it.partialBlock is not None:
                     requested_block_from_this_peer = True
                     queued = block_it
                     break
@@ -3432,7 +3528,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "Peer %d sent us block transactions for block we weren't expecting\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
             assert queued is not None and queued.partialBlock is not None
@@ -3442,12 +3538,12 @@ class PeerManagerImpl(PeerManager):
             if partialBlock.header.IsNull():
                 # A previous FillBlock wiped the header but left the PartiallyDownloadedBlock
                 # (no RemoveBlockRequest): don't look the null header up.
-                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                self.RemoveBlockRequest(block_transactions.blockhash, peer.m_id)
                 self.Misbehaving(peer, "previous compact block reconstruction attempt failed")
                 LogDebug(
                     BCLog.NET,
                     "Peer %d sent compact block transactions multiple times",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
@@ -3463,7 +3559,7 @@ class PeerManagerImpl(PeerManager):
             )
             if status == READ_STATUS_INVALID:
                 # Reset in-flight state in case Misbehaving does not result in a disconnect
-                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                self.RemoveBlockRequest(block_transactions.blockhash, peer.m_id)
                 self.Misbehaving(peer, "invalid compact block/non-matching block transactions")
                 return
             elif status == READ_STATUS_FAILED:
@@ -3479,23 +3575,23 @@ class PeerManagerImpl(PeerManager):
                         pfrom, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize)
                     )
                 else:
-                    self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                    self.RemoveBlockRequest(block_transactions.blockhash, peer.m_id)
                     LogDebug(
                         BCLog.NET,
                         "Peer %d sent us a compact block but it failed to reconstruct, waiting "
                         "on first download to complete\n",
-                        pfrom.GetId(),
+                        peer.m_id,
                     )
                     return
             else:
                 # Block is okay for further processing
-                self.RemoveBlockRequest(block_transactions.blockhash, pfrom.GetId())
+                self.RemoveBlockRequest(block_transactions.blockhash, peer.m_id)
                 fBlockRead = True
                 # mapBlockSource is for punishing peers and picking compact block peers, so the
                 # race with ProcessNewBlock is fine. BIP 152 lets peers relay compact blocks
                 # after validating the header only: don't punish if the block turns out
                 # invalid.
-                self.mapBlockSource.setdefault(block_transactions.blockhash, (pfrom.GetId(), False))
+                self.mapBlockSource.setdefault(block_transactions.blockhash, (peer.m_id, False))
         # Don't hold cs_main when we call into ProcessNewBlock
         if fBlockRead:
             # We requested this block (it was in mapBlocksInFlight): force processing even if
@@ -3538,7 +3634,7 @@ class PeerManagerImpl(PeerManager):
 
         if msg_type == NetMsgType.VERSION:
             if peer.nVersion != 0:
-                LogDebug(BCLog.NET, "redundant version message from peer=%d\n", pfrom.GetId())
+                LogDebug(BCLog.NET, "redundant version message from peer=%d\n", peer.m_id)
                 return
 
             nNonce = 1
@@ -3558,15 +3654,15 @@ class PeerManagerImpl(PeerManager):
                 # services received via gossip relay in ADDR/ADDRV2 messages are only ever added
                 # but cannot replace existing ones.
                 self.m_addrman.SetServices(peer.addr, nServices)
-            if pfrom.ExpectServicesFromConn() and not self.HasAllDesirableServiceFlags(nServices):
+            if peer.ExpectServicesFromConn() and not self.HasAllDesirableServiceFlags(nServices):
                 LogDebug(
                     BCLog.NET,
                     "peer does not offer the expected services (%08x offered, %08x expected), %s\n",
                     nServices,
                     self.GetDesirableServiceFlags(nServices),
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             if nVersion < MIN_PEER_PROTO_VERSION:
@@ -3575,9 +3671,9 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "peer using obsolete version %i, %s\n",
                     nVersion,
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             if not vRecv.empty():
@@ -3599,7 +3695,7 @@ class PeerManagerImpl(PeerManager):
             # Disconnect if we connected to ourself
             if peer.IsInboundConn() and not self.m_connman.CheckIncomingNonce(nNonce):
                 LogPrintf("connected to self at %s, disconnecting\n", peer.addr.ToStringAddrPort())
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             if peer.IsInboundConn() and addrMe.IsRoutable():
@@ -3626,7 +3722,7 @@ class PeerManagerImpl(PeerManager):
                 # that doesn't announce at least that protocol version number.
                 self.MakeAndPushMessage(pfrom, NetMsgType.SENDADDRV2)
 
-            pfrom.m_has_all_wanted_services = self.HasAllDesirableServiceFlags(nServices)
+            peer.m_has_all_wanted_services = self.HasAllDesirableServiceFlags(nServices)
             peer.m_their_services = nServices
             pfrom.SetAddrLocal(addrMe)
             with peer.m_subver_mutex:
@@ -3649,7 +3745,7 @@ class PeerManagerImpl(PeerManager):
                     # set to true after we get the first filter* message
                     tx_relay.m_relay_txs = fRelay
                 if fRelay:
-                    pfrom.m_relays_txs = True
+                    peer.m_relays_txs = True
 
             if greatest_common_version >= WTXID_RELAY_VERSION and self.m_txreconciliation:
                 # Per BIP-330, we announce txreconciliation support if:
@@ -3665,7 +3761,7 @@ class PeerManagerImpl(PeerManager):
                     and not peer.IsAddrFetchConn()
                     and not self.m_opts.ignore_incoming_txs
                 ):
-                    recon_salt = self.m_txreconciliation.PreRegisterPeer(pfrom.GetId())
+                    recon_salt = self.m_txreconciliation.PreRegisterPeer(peer.m_id)
                     self.MakeAndPushMessage(
                         pfrom,
                         NetMsgType.SENDTXRCNCL,
@@ -3677,7 +3773,7 @@ class PeerManagerImpl(PeerManager):
 
             # Potentially mark this peer as a preferred download peer.
             with cs_main:
-                state = self.State(pfrom.GetId())
+                state = self.State(peer.m_id)
                 assert state is not None
                 state.fPreferredDownload = (
                     (not peer.IsInboundConn() or peer.HasPermission(NetPermissionFlags.NoBan))
@@ -3718,8 +3814,8 @@ class PeerManagerImpl(PeerManager):
                 peer.m_starting_height,
                 addrMe.ToStringAddrPort(),
                 fRelay,
-                pfrom.GetId(),
-                pfrom.LogIP(common.logging.fLogIPs),
+                peer.m_id,
+                peer.LogIP(common.logging.fLogIPs),
                 f", mapped_as={mapped_as}" if mapped_as else "",
             )
 
@@ -3739,9 +3835,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "feeler connection completed, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
             return
 
         if peer.nVersion == 0:
@@ -3750,15 +3846,13 @@ class PeerManagerImpl(PeerManager):
                 BCLog.NET,
                 'non-version message before version handshake. Message "%s" from peer=%d\n',
                 SanitizeString(msg_type),
-                pfrom.GetId(),
+                peer.m_id,
             )
             return
 
         if msg_type == NetMsgType.VERACK:
-            if pfrom.fSuccessfullyConnected:
-                LogDebug(
-                    BCLog.NET, "ignoring redundant verack message from peer=%d\n", pfrom.GetId()
-                )
+            if peer.m_handshake_complete:
+                LogDebug(BCLog.NET, "ignoring redundant verack message from peer=%d\n", peer.m_id)
                 return
 
             # Log successful connections unconditionally for outbound, but not for inbound as
@@ -3767,12 +3861,12 @@ class PeerManagerImpl(PeerManager):
                 mapped_as = self.m_connman.GetMappedAS(peer.addr)
                 LogPrintf(
                     "New %s %s peer connected: version: %d, blocks=%d, peer=%d%s%s\n",
-                    pfrom.ConnectionTypeAsString(),
+                    peer.ConnectionTypeAsString(),
                     TransportTypeAsString(pfrom.m_transport.GetInfo().transport_type),
                     peer.nVersion,
                     peer.m_starting_height,
-                    pfrom.GetId(),
-                    pfrom.LogIP(common.logging.fLogIPs),
+                    peer.m_id,
+                    peer.LogIP(common.logging.fLogIPs),
                     f", mapped_as={mapped_as}" if mapped_as else "",
                 )
 
@@ -3787,22 +3881,22 @@ class PeerManagerImpl(PeerManager):
 
             if self.m_txreconciliation is not None:  # noqa: SIM102 (upstream's nesting)
                 if not peer.m_wtxid_relay or not self.m_txreconciliation.IsPeerRegistered(
-                    pfrom.GetId()
+                    peer.m_id
                 ):
                     # We could have optimistically pre-registered/registered the peer. In that
                     # case, we should forget about the reconciliation state here if this wasn't
                     # followed by WTXIDRELAY (since WTXIDRELAY can't be announced later).
-                    self.m_txreconciliation.ForgetPeer(pfrom.GetId())
+                    self.m_txreconciliation.ForgetPeer(peer.m_id)
 
             # TxRelay::m_tx_inventory_to_send must be empty and m_next_inv_send_time unset until
             # the handshake completes, or transactions received during it would be announced at
             # once, leaking their arrival time to a spy (Assume upstream: not enforced).
 
             with cs_main, self.m_tx_download_mutex:
-                verack_state = self.State(pfrom.GetId())
+                verack_state = self.State(peer.m_id)
                 assert verack_state is not None
                 self.m_txdownloadman.ConnectedPeer(
-                    pfrom.GetId(),
+                    peer.m_id,
                     TxDownloadConnectionInfo(
                         m_preferred=verack_state.fPreferredDownload,
                         m_relay_permissions=peer.HasPermission(NetPermissionFlags.Relay),
@@ -3810,7 +3904,8 @@ class PeerManagerImpl(PeerManager):
                     ),
                 )
 
-            pfrom.fSuccessfullyConnected = True
+            peer.m_handshake_complete = True
+            self.m_connman.MarkHandshakeComplete(peer.m_id)
             return
 
         if msg_type == NetMsgType.SENDHEADERS:
@@ -3826,7 +3921,7 @@ class PeerManagerImpl(PeerManager):
                 return
 
             with cs_main:
-                nodestate = self.State(pfrom.GetId())
+                nodestate = self.State(peer.m_id)
                 assert nodestate is not None
                 nodestate.m_provides_cmpctblocks = True
                 nodestate.m_requested_hb_cmpctblocks = sendcmpct_hb
@@ -3838,43 +3933,41 @@ class PeerManagerImpl(PeerManager):
         # BIP339 defines feature negotiation of wtxidrelay, which must happen between VERSION and
         # VERACK to avoid relay problems from switching after a connection is up.
         if msg_type == NetMsgType.WTXIDRELAY:
-            if pfrom.fSuccessfullyConnected:
+            if peer.m_handshake_complete:
                 # Disconnect peers that send a wtxidrelay message after VERACK.
                 LogDebug(
                     BCLog.NET,
                     "wtxidrelay received after verack, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             if peer.GetCommonVersion() >= WTXID_RELAY_VERSION:
                 if not peer.m_wtxid_relay:
                     peer.m_wtxid_relay = True
                     self.m_wtxid_relay_peers += 1
                 else:
-                    LogDebug(
-                        BCLog.NET, "ignoring duplicate wtxidrelay from peer=%d\n", pfrom.GetId()
-                    )
+                    LogDebug(BCLog.NET, "ignoring duplicate wtxidrelay from peer=%d\n", peer.m_id)
             else:
                 LogDebug(
                     BCLog.NET,
                     "ignoring wtxidrelay due to old common version=%d from peer=%d\n",
                     peer.GetCommonVersion(),
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
             return
 
         # BIP155 defines feature negotiation of addrv2 and sendaddrv2, which must happen between
         # VERSION and VERACK.
         if msg_type == NetMsgType.SENDADDRV2:
-            if pfrom.fSuccessfullyConnected:
+            if peer.m_handshake_complete:
                 # Disconnect peers that send a SENDADDRV2 message after VERACK.
                 LogDebug(
                     BCLog.NET,
                     "sendaddrv2 received after verack, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             peer.m_wants_addrv2 = True
             return
@@ -3887,17 +3980,17 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "sendtxrcncl from peer=%d ignored, as our node does not have "
                     "txreconciliation enabled\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
-            if pfrom.fSuccessfullyConnected:
+            if peer.m_handshake_complete:
                 LogDebug(
                     BCLog.NET,
                     "sendtxrcncl received after verack, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             # Peer must not offer us reconciliations if we specified no tx relay support in
@@ -3906,9 +3999,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "sendtxrcncl received to which we indicated no tx relay, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             # Peer must not offer us reconciliations if they specified no tx relay support in
@@ -3918,48 +4011,48 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "sendtxrcncl received which indicated no tx relay to us, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             peer_txreconcl_version = vRecv.read_u32()
             remote_salt = vRecv.read_u64()
 
             result = self.m_txreconciliation.RegisterPeer(
-                pfrom.GetId(), peer.IsInboundConn(), peer_txreconcl_version, remote_salt
+                peer.m_id, peer.IsInboundConn(), peer_txreconcl_version, remote_salt
             )
             if result == NOT_FOUND:
                 LogDebug(
                     BCLog.NET,
                     "Ignore unexpected txreconciliation signal from peer=%d\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
             elif result == ALREADY_REGISTERED:
                 LogDebug(
                     BCLog.NET,
                     "txreconciliation protocol violation (sendtxrcncl received from already "
                     "registered peer), %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             elif result == PROTOCOL_VIOLATION:
                 LogDebug(
                     BCLog.NET,
                     "txreconciliation protocol violation, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             return
 
-        if not pfrom.fSuccessfullyConnected:
+        if not peer.m_handshake_complete:
             LogDebug(
                 BCLog.NET,
                 'Unsupported message "%s" prior to verack from peer=%d\n',
                 SanitizeString(msg_type),
-                pfrom.GetId(),
+                peer.m_id,
             )
             return
 
@@ -3976,8 +4069,8 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "ignoring %s message from %s peer=%d\n",
                     msg_type,
-                    pfrom.ConnectionTypeAsString(),
-                    pfrom.GetId(),
+                    peer.ConnectionTypeAsString(),
+                    peer.m_id,
                 )
                 return
 
@@ -4041,7 +4134,7 @@ class PeerManagerImpl(PeerManager):
                     and addr.IsRoutable()
                 ):
                     # Relay to a limited number of other nodes
-                    self.RelayAddress(pfrom.GetId(), addr, reachable)
+                    self.RelayAddress(peer.m_id, addr, reachable)
                 # Do not store addresses outside our network
                 if reachable:
                     vAddrOk.append(addr)
@@ -4053,7 +4146,7 @@ class PeerManagerImpl(PeerManager):
                 len(vAddr),
                 num_proc,
                 num_rate_limit,
-                pfrom.GetId(),
+                peer.m_id,
             )
 
             self.m_addrman.Add(vAddrOk, peer.addr, 2 * 60 * 60)
@@ -4065,9 +4158,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "addrfetch connection completed, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
             return
 
         if msg_type == NetMsgType.INV:
@@ -4102,10 +4195,10 @@ class PeerManagerImpl(PeerManager):
                             "got inv: %s  %s peer=%d\n",
                             inv.ToString(),
                             "have" if fAlreadyHave else "new",
-                            pfrom.GetId(),
+                            peer.m_id,
                         )
 
-                        self.UpdateBlockAvailability(pfrom.GetId(), inv.hash)
+                        self.UpdateBlockAvailability(peer.m_id, inv.hash)
                         if (
                             not fAlreadyHave
                             and not self.m_chainman.m_blockman.LoadingBlocks()
@@ -4122,29 +4215,29 @@ class PeerManagerImpl(PeerManager):
                                 BCLog.NET,
                                 "transaction (%s) inv sent in violation of protocol, %s\n",
                                 inv.hash.ToString(),
-                                pfrom.DisconnectMsg(common.logging.fLogIPs),
+                                peer.DisconnectMsg(common.logging.fLogIPs),
                             )
-                            pfrom.fDisconnect = True
+                            self.RequestDisconnect(peer)
                             return
                         AddKnownTx(peer, inv.hash)
 
                         if not self.m_chainman.IsInitialBlockDownload():
                             fAlreadyHave = self.m_txdownloadman.AddTxAnnouncement(
-                                pfrom.GetId(), ToGenTxid(inv), current_time
+                                peer.m_id, ToGenTxid(inv), current_time
                             )
                             LogDebug(
                                 BCLog.NET,
                                 "got inv: %s  %s peer=%d\n",
                                 inv.ToString(),
                                 "have" if fAlreadyHave else "new",
-                                pfrom.GetId(),
+                                peer.m_id,
                             )
                     else:
                         LogDebug(
                             BCLog.NET,
                             'Unknown inv type "%s" received from peer=%d\n',
                             inv.ToString(),
-                            pfrom.GetId(),
+                            peer.m_id,
                         )
 
                 if best_block is not None:
@@ -4153,7 +4246,7 @@ class PeerManagerImpl(PeerManager):
                     # time (long timeout), but as new blocks are found we add one new peer per
                     # block to sync with as well, to sync quicker if our initial peer is
                     # unresponsive.
-                    inv_state = self.State(pfrom.GetId())
+                    inv_state = self.State(peer.m_id)
                     assert inv_state is not None
                     if inv_state.fSyncStarted or (
                         not peer.m_inv_triggered_getheaders_before_sync
@@ -4167,7 +4260,7 @@ class PeerManagerImpl(PeerManager):
                                 "getheaders (%d) %s to peer=%d\n",
                                 best_header.nHeight,
                                 best_block.ToString(),
-                                pfrom.GetId(),
+                                peer.m_id,
                             )
                         if not inv_state.fSyncStarted:
                             peer.m_inv_triggered_getheaders_before_sync = True
@@ -4188,7 +4281,7 @@ class PeerManagerImpl(PeerManager):
                 BCLog.NET,
                 "received getdata (%u invsz) peer=%d\n",
                 len(getdata_inv),
-                pfrom.GetId(),
+                peer.m_id,
             )
 
             if len(getdata_inv) > 0:
@@ -4196,7 +4289,7 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "received getdata for: %s peer=%d\n",
                     getdata_inv[0].ToString(),
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
 
             with peer.m_getdata_requests_mutex:
@@ -4215,9 +4308,9 @@ class PeerManagerImpl(PeerManager):
                     "getblocks locator size %d > %d, %s\n",
                     len(locator.vHave),
                     MAX_LOCATOR_SZ,
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             # We might have announced the currently-being-connected tip using a compact block,
@@ -4247,7 +4340,7 @@ class PeerManagerImpl(PeerManager):
                     getblocks_pindex.nHeight if getblocks_pindex is not None else -1,
                     "end" if hashStop.IsNull() else hashStop.ToString(),
                     nLimit,
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 while getblocks_pindex is not None:
                     if getblocks_pindex.GetBlockHash() == hashStop:
@@ -4315,7 +4408,7 @@ class PeerManagerImpl(PeerManager):
                     LogDebug(
                         BCLog.NET,
                         "Peer %d sent us a getblocktxn for a block we don't have\n",
-                        pfrom.GetId(),
+                        peer.m_id,
                     )
                     return
 
@@ -4342,7 +4435,7 @@ class PeerManagerImpl(PeerManager):
             LogDebug(
                 BCLog.NET,
                 "Peer %d sent us a getblocktxn for a block > %i deep\n",
-                pfrom.GetId(),
+                peer.m_id,
                 MAX_BLOCKTXN_DEPTH,
             )
             getblocktxn_inv = CInv(MSG_WITNESS_BLOCK, req.blockhash)
@@ -4362,16 +4455,16 @@ class PeerManagerImpl(PeerManager):
                     "getheaders locator size %d > %d, %s\n",
                     len(getheaders_locator.vHave),
                     MAX_LOCATOR_SZ,
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             if self.m_chainman.m_blockman.LoadingBlocks():
                 LogDebug(
                     BCLog.NET,
                     "Ignoring getheaders from peer=%d while importing/reindexing\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
@@ -4388,14 +4481,14 @@ class PeerManagerImpl(PeerManager):
                         BCLog.NET,
                         "Ignoring getheaders from peer=%d because active chain has too little "
                         "work; sending empty response\n",
-                        pfrom.GetId(),
+                        peer.m_id,
                     )
                     # Just respond with an empty headers message, to tell the peer to go away
                     # but not treat us as unresponsive.
                     self.MakeAndPushMessage(pfrom, NetMsgType.HEADERS, ser_compact_size(0))
                     return
 
-                getheaders_state = self.State(pfrom.GetId())
+                getheaders_state = self.State(peer.m_id)
                 assert getheaders_state is not None
                 getheaders_pindex: CBlockIndex | None = None
                 if getheaders_locator.IsNull():
@@ -4412,7 +4505,7 @@ class PeerManagerImpl(PeerManager):
                             "%s: ignoring request from peer=%i for old block header that isn't "
                             "in the main chain\n",
                             "ProcessMessage",
-                            pfrom.GetId(),
+                            peer.m_id,
                         )
                         return
                 else:
@@ -4432,7 +4525,7 @@ class PeerManagerImpl(PeerManager):
                     "getheaders %d to %s from peer=%d\n",
                     getheaders_pindex.nHeight if getheaders_pindex is not None else -1,
                     "end" if getheaders_hashStop.IsNull() else getheaders_hashStop.ToString(),
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 while getheaders_pindex is not None:
                     vHeaders.append(getheaders_pindex.GetBlockHeader())
@@ -4459,9 +4552,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "transaction sent in violation of protocol, %s",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
 
             # Stop processing the transaction early if we are still in IBD since we don't have
@@ -4479,7 +4572,7 @@ class PeerManagerImpl(PeerManager):
 
             with cs_main, self.m_tx_download_mutex:
                 should_validate, package_to_validate = self.m_txdownloadman.ReceivedTx(
-                    pfrom.GetId(), ptx
+                    peer.m_id, ptx
                 )
                 if not should_validate:
                     if peer.HasPermission(NetPermissionFlags.ForceRelay):
@@ -4492,14 +4585,14 @@ class PeerManagerImpl(PeerManager):
                                 "forcerelay peer=%d\n",
                                 txid.ToString(),
                                 wtxid.ToString(),
-                                pfrom.GetId(),
+                                peer.m_id,
                             )
                         else:
                             LogPrintf(
                                 "Force relaying tx %s (wtxid=%s) from peer=%d\n",
                                 txid.ToString(),
                                 wtxid.ToString(),
-                                pfrom.GetId(),
+                                peer.m_id,
                             )
                             self.RelayTransaction(txid, wtxid)
 
@@ -4514,10 +4607,10 @@ class PeerManagerImpl(PeerManager):
                 tx_state = tx_result.m_state
 
                 if tx_result.m_result_type == MempoolAcceptResult.ResultType.VALID:
-                    self.ProcessValidTx(pfrom.GetId(), ptx, tx_result.m_replaced_transactions)
-                    pfrom.m_last_tx_time = GetTime()
+                    self.ProcessValidTx(peer.m_id, ptx, tx_result.m_replaced_transactions)
+                    peer.m_last_tx_time = GetTime()
                 if tx_state.IsInvalid():
-                    invalid_package = self.ProcessInvalidTx(pfrom.GetId(), ptx, tx_state, True)
+                    invalid_package = self.ProcessInvalidTx(peer.m_id, ptx, tx_state, True)
                     if invalid_package is not None:
                         self._validate_package(invalid_package)
             return
@@ -4528,7 +4621,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "Unexpected cmpctblock message received from peer %d\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
@@ -4556,7 +4649,7 @@ class PeerManagerImpl(PeerManager):
                     LogDebug(
                         BCLog.NET,
                         "Ignoring low-work compact block from peer %d\n",
-                        pfrom.GetId(),
+                        peer.m_id,
                     )
                     return
 
@@ -4570,7 +4663,7 @@ class PeerManagerImpl(PeerManager):
             ):
                 if cmpct_state.IsInvalid():
                     self.MaybePunishNodeForBlock(
-                        pfrom.GetId(), cmpct_state, True, "invalid header via cmpctblock"
+                        peer.m_id, cmpct_state, True, "invalid header via cmpctblock"
                     )
                     return
 
@@ -4591,9 +4684,9 @@ class PeerManagerImpl(PeerManager):
             fBlockReconstructed = False
 
             with cs_main:
-                self.UpdateBlockAvailability(pfrom.GetId(), pindex.GetBlockHash())
+                self.UpdateBlockAvailability(peer.m_id, pindex.GetBlockHash())
 
-                cmpct_nodestate = self.State(pfrom.GetId())
+                cmpct_nodestate = self.State(peer.m_id)
                 assert cmpct_nodestate is not None
                 cmpct_tip = self.m_chainman.ActiveChain().Tip()
                 assert cmpct_tip is not None
@@ -4609,9 +4702,9 @@ class PeerManagerImpl(PeerManager):
                 range_flight = self.mapBlocksInFlight.get(pindex.GetBlockHash(), [])
                 already_in_flight = len(range_flight)
                 # The multimap keeps requests in order: ours is either absent or first in line.
-                first_in_flight = already_in_flight == 0 or range_flight[0][0] == pfrom.GetId()
+                first_in_flight = already_in_flight == 0 or range_flight[0][0] == peer.m_id
                 requested_block_from_this_peer = any(
-                    node_id == pfrom.GetId() for node_id, _ in range_flight
+                    node_id == peer.m_id for node_id, _ in range_flight
                 )
 
                 if (
@@ -4640,7 +4733,7 @@ class PeerManagerImpl(PeerManager):
                         and len(cmpct_nodestate.vBlocksInFlight) < MAX_BLOCKS_IN_TRANSIT_PER_PEER
                     ) or requested_block_from_this_peer:
                         queuedBlockIt: list[QueuedBlock] = []
-                        if not self.BlockRequested(pfrom.GetId(), pindex, queuedBlockIt):
+                        if not self.BlockRequested(peer.m_id, pindex, queuedBlockIt):
                             if queuedBlockIt[0].partialBlock is None:
                                 queuedBlockIt[0].partialBlock = PartiallyDownloadedBlock(
                                     self.m_mempool
@@ -4660,7 +4753,7 @@ class PeerManagerImpl(PeerManager):
                         if status == READ_STATUS_INVALID:
                             # Reset in-flight state in case Misbehaving does not result in a
                             # disconnect
-                            self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                            self.RemoveBlockRequest(pindex.GetBlockHash(), peer.m_id)
                             self.Misbehaving(peer, "invalid compact block")
                             return
                         elif status == READ_STATUS_FAILED:
@@ -4675,7 +4768,7 @@ class PeerManagerImpl(PeerManager):
                                 )
                             else:
                                 # Give up for this peer and wait for other peer(s)
-                                self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                                self.RemoveBlockRequest(pindex.GetBlockHash(), peer.m_id)
                             return
 
                         cmpct_req = BlockTransactionsRequest()
@@ -4706,7 +4799,7 @@ class PeerManagerImpl(PeerManager):
                             )
                         else:
                             # Give up for this peer and wait for other peer(s)
-                            self.RemoveBlockRequest(pindex.GetBlockHash(), pfrom.GetId())
+                            self.RemoveBlockRequest(pindex.GetBlockHash(), peer.m_id)
                     else:
                         # The block is in flight from a different peer, or this peer has too
                         # many blocks outstanding: optimistically try to reconstruct anyway,
@@ -4754,7 +4847,7 @@ class PeerManagerImpl(PeerManager):
             if fBlockReconstructed:
                 # We optimistically reconstructed a block that is in flight from another peer.
                 with cs_main:
-                    self.mapBlockSource.setdefault(cmpct_block.GetHash(), (pfrom.GetId(), False))
+                    self.mapBlockSource.setdefault(cmpct_block.GetHash(), (peer.m_id, False))
                 # force_processing bypasses AcceptBlock's filter of unrequested blocks; safe,
                 # since we only reconstruct when close to the tip (CanDirectFetch), never
                 # download before a chain has the minimum work, and ignore compact blocks with
@@ -4774,7 +4867,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "Unexpected blocktxn message received from peer %d\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
@@ -4789,7 +4882,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "Unexpected headers message received from peer %d\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
                 return
 
@@ -4825,9 +4918,7 @@ class PeerManagerImpl(PeerManager):
         if msg_type == NetMsgType.BLOCK:
             # Ignore block received while importing
             if self.m_chainman.m_blockman.LoadingBlocks():
-                LogDebug(
-                    BCLog.NET, "Unexpected block message received from peer %d\n", pfrom.GetId()
-                )
+                LogDebug(BCLog.NET, "Unexpected block message received from peer %d\n", peer.m_id)
                 return
 
             pblock = CBlock.deserialize(vRecv)
@@ -4836,7 +4927,7 @@ class PeerManagerImpl(PeerManager):
                 BCLog.NET,
                 "received block %s peer=%d\n",
                 pblock.GetHash().ToString(),
-                pfrom.GetId(),
+                peer.m_id,
             )
 
             with self.m_chainman.GetMutex():
@@ -4861,11 +4952,11 @@ class PeerManagerImpl(PeerManager):
                 # Always process the block if we requested it, since we may need it even when
                 # it's not a candidate for a new best tip.
                 forceProcessing = self.IsBlockRequested(block_hash)
-                self.RemoveBlockRequest(block_hash, pfrom.GetId())
+                self.RemoveBlockRequest(block_hash, peer.m_id)
                 # mapBlockSource is only used for punishing peers and setting which peers send
                 # us compact blocks, so the race between here and cs_main in ProcessNewBlock is
                 # fine.
-                self.mapBlockSource.setdefault(block_hash, (pfrom.GetId(), True))
+                self.mapBlockSource.setdefault(block_hash, (peer.m_id, True))
 
                 # Check claimed work on this block against our anti-dos thresholds.
                 if (
@@ -4887,8 +4978,8 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     'Ignoring "getaddr" from %s connection. peer=%d\n',
-                    pfrom.ConnectionTypeAsString(),
-                    pfrom.GetId(),
+                    peer.ConnectionTypeAsString(),
+                    peer.m_id,
                 )
                 return
 
@@ -4898,7 +4989,7 @@ class PeerManagerImpl(PeerManager):
             # Only send one GetAddr response per connection to reduce resource waste and
             # discourage addr stamping of INV announcements.
             if peer.m_getaddr_recvd:
-                LogDebug(BCLog.NET, 'Ignoring repeated "getaddr". peer=%d\n', pfrom.GetId())
+                LogDebug(BCLog.NET, 'Ignoring repeated "getaddr". peer=%d\n', peer.m_id)
                 return
             peer.m_getaddr_recvd = True
 
@@ -4925,9 +5016,9 @@ class PeerManagerImpl(PeerManager):
                     LogDebug(
                         BCLog.NET,
                         "mempool request with bloom filters disabled, %s\n",
-                        pfrom.DisconnectMsg(common.logging.fLogIPs),
+                        peer.DisconnectMsg(common.logging.fLogIPs),
                     )
-                    pfrom.fDisconnect = True
+                    self.RequestDisconnect(peer)
                 return
 
             if self.m_connman.OutboundTargetReached(False) and not peer.HasPermission(
@@ -4937,9 +5028,9 @@ class PeerManagerImpl(PeerManager):
                     LogDebug(
                         BCLog.NET,
                         "mempool request with bandwidth limit reached, %s\n",
-                        pfrom.DisconnectMsg(common.logging.fLogIPs),
+                        peer.DisconnectMsg(common.logging.fLogIPs),
                     )
-                    pfrom.fDisconnect = True
+                    self.RequestDisconnect(peer)
                 return
 
             mempool_tx_relay = peer.GetTxRelay()
@@ -4984,7 +5075,7 @@ class PeerManagerImpl(PeerManager):
                         ping_time = ping_end - peer.m_ping_start
                         if ping_time >= 0:
                             # Let connman know about this successful ping-pong
-                            self.m_connman.PongReceived(pfrom.GetId(), ping_time)
+                            peer.PongReceived(ping_time)
                         else:
                             # This should never happen
                             sProblem = "Timing mishap"
@@ -5007,7 +5098,7 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "pong peer=%d: %s, %x expected, %x received, %u bytes\n",
-                    pfrom.GetId(),
+                    peer.m_id,
                     sProblem,
                     peer.m_ping_nonce_sent,
                     pong_nonce,
@@ -5022,9 +5113,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "filterload received despite not offering bloom services, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             bloom_filter = CBloomFilter.deserialize(vRecv)
 
@@ -5037,8 +5128,8 @@ class PeerManagerImpl(PeerManager):
                     with filterload_tx_relay.m_bloom_filter_mutex:
                         filterload_tx_relay.m_bloom_filter = bloom_filter
                         filterload_tx_relay.m_relay_txs = True
-                    pfrom.m_bloom_filter_loaded = True
-                    pfrom.m_relays_txs = True
+                    peer.m_bloom_filter_loaded = True
+                    peer.m_relays_txs = True
             return
 
         if msg_type == NetMsgType.FILTERADD:
@@ -5046,9 +5137,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "filteradd received despite not offering bloom services, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             vData = vRecv.read_bytes()
 
@@ -5075,9 +5166,9 @@ class PeerManagerImpl(PeerManager):
                 LogDebug(
                     BCLog.NET,
                     "filterclear received despite not offering bloom services, %s\n",
-                    pfrom.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pfrom.fDisconnect = True
+                self.RequestDisconnect(peer)
                 return
             filterclear_tx_relay = peer.GetTxRelay()
             if filterclear_tx_relay is None:
@@ -5086,8 +5177,8 @@ class PeerManagerImpl(PeerManager):
             with filterclear_tx_relay.m_bloom_filter_mutex:
                 filterclear_tx_relay.m_bloom_filter = None
                 filterclear_tx_relay.m_relay_txs = True
-            pfrom.m_bloom_filter_loaded = False
-            pfrom.m_relays_txs = True
+            peer.m_bloom_filter_loaded = False
+            peer.m_relays_txs = True
             return
 
         if msg_type == NetMsgType.FEEFILTER:
@@ -5100,7 +5191,7 @@ class PeerManagerImpl(PeerManager):
                     BCLog.NET,
                     "received: feefilter of %s from peer=%d\n",
                     CFeeRate(newFeeFilter).ToString(),
-                    pfrom.GetId(),
+                    peer.m_id,
                 )
             return
 
@@ -5124,7 +5215,7 @@ class PeerManagerImpl(PeerManager):
                     if inv.IsGenTxMsg():
                         tx_invs.append(ToGenTxid(inv))
             with self.m_tx_download_mutex:
-                self.m_txdownloadman.ReceivedNotFound(pfrom.GetId(), tx_invs)
+                self.m_txdownloadman.ReceivedNotFound(peer.m_id, tx_invs)
             return
 
         # Ignore unknown commands for extensibility
@@ -5132,7 +5223,7 @@ class PeerManagerImpl(PeerManager):
             BCLog.NET,
             'Unknown command "%s" from peer=%d\n',
             SanitizeString(msg_type),
-            pfrom.GetId(),
+            peer.m_id,
         )
         return
 
@@ -5166,7 +5257,7 @@ class PeerManagerImpl(PeerManager):
                 "inbound onion" if peer.m_inbound_onion else "local",
                 peer.m_id,
             )
-            pnode.fDisconnect = True
+            self.RequestDisconnect(peer)
             return True
 
         # Normal case: Disconnect the peer and discourage all nodes sharing the address
@@ -5194,7 +5285,7 @@ class PeerManagerImpl(PeerManager):
 
         processed_orphan = self.ProcessOrphanTx(peer)
 
-        if pfrom.fDisconnect:
+        if peer.m_disconnecting:
             return False
 
         if processed_orphan:
@@ -5250,14 +5341,14 @@ class PeerManagerImpl(PeerManager):
     def ConsiderEviction(self, pto: CNode, peer: Peer, time_in_seconds: int) -> None:
         """Consider evicting an outbound peer whose best known block has stayed behind our tip:
         CHAIN_SYNC_TIMEOUT, then one getheaders and HEADERS_RESPONSE_TIME, then disconnect."""
-        state = self.State(pto.GetId())
+        state = self.State(peer.m_id)
         assert state is not None
         tip = self.m_chainman.ActiveChain().Tip()
         assert tip is not None
 
         if (
             not state.m_chain_sync.m_protect
-            and pto.IsOutboundOrBlockRelayConn()
+            and peer.IsOutboundOrBlockRelayConn()
             and state.fSyncStarted
         ):
             # This is an outbound peer subject to disconnection if they don't announce a block
@@ -5300,9 +5391,9 @@ class PeerManagerImpl(PeerManager):
                         state.pindexBestKnownBlock.GetBlockHash().ToString()
                         if state.pindexBestKnownBlock is not None
                         else "<none>",
-                        pto.DisconnectMsg(common.logging.fLogIPs),
+                        peer.DisconnectMsg(common.logging.fLogIPs),
                     )
-                    pto.fDisconnect = True
+                    self.RequestDisconnect(peer)
                 else:
                     work_header = state.m_chain_sync.m_work_header
                     assert work_header is not None
@@ -5315,7 +5406,7 @@ class PeerManagerImpl(PeerManager):
                         BCLog.NET,
                         "sending getheaders to outbound peer=%d to verify chain work (current "
                         "best known block:%s, benchmark blockhash: %s)\n",
-                        pto.GetId(),
+                        peer.m_id,
                         state.pindexBestKnownBlock.GetBlockHash().ToString()
                         if state.pindexBestKnownBlock is not None
                         else "<none>",
@@ -5345,11 +5436,11 @@ class PeerManagerImpl(PeerManager):
                 peer = self.GetPeerRef(pnode.GetId())
                 assert peer is not None
                 nonlocal youngest_peer, next_youngest_peer
-                if not peer.IsBlockOnlyConn() or pnode.fDisconnect:
+                if not peer.IsBlockOnlyConn() or peer.m_disconnecting:
                     return
-                if pnode.GetId() > youngest_peer[0]:
+                if peer.m_id > youngest_peer[0]:
                     next_youngest_peer = youngest_peer
-                    youngest_peer = (pnode.GetId(), pnode.m_last_block_time)
+                    youngest_peer = (peer.m_id, peer.m_last_block_time)
 
             self.m_connman.ForEachNode(find_youngest)
             to_disconnect = youngest_peer[0]
@@ -5365,18 +5456,18 @@ class PeerManagerImpl(PeerManager):
                 # long enough for this eviction to happen at all. Note that we only request
                 # blocks from a peer if we learn of a valid headers chain with at least as much
                 # work as our tip.
-                node_state = self.State(pnode.GetId())
+                node_state = self.State(peer.m_id)
                 if node_state is None or (
                     now - peer.m_connected >= MINIMUM_CONNECT_TIME
                     and not node_state.vBlocksInFlight
                 ):
-                    pnode.fDisconnect = True
+                    self.RequestDisconnect(peer)
                     LogDebug(
                         BCLog.NET,
                         "disconnecting extra block-relay-only peer=%d (last block received at "
                         "time %d)\n",
-                        pnode.GetId(),
-                        pnode.m_last_block_time,
+                        peer.m_id,
+                        peer.m_last_block_time,
                     )
                     return True
                 else:
@@ -5384,7 +5475,7 @@ class PeerManagerImpl(PeerManager):
                         BCLog.NET,
                         "keeping block-relay-only peer=%d chosen for eviction (connect time: %d, "
                         "blocks_in_flight: %d)\n",
-                        pnode.GetId(),
+                        peer.m_id,
                         peer.m_connected,
                         len(node_state.vBlocksInFlight),
                     )
@@ -5408,9 +5499,9 @@ class PeerManagerImpl(PeerManager):
                 nonlocal worst_peer, oldest_block_announcement
                 # Only consider outbound-full-relay peers that are not already marked for
                 # disconnection
-                if not peer.IsFullOutboundConn() or pnode.fDisconnect:
+                if not peer.IsFullOutboundConn() or peer.m_disconnecting:
                     return
-                state = self.State(pnode.GetId())
+                state = self.State(peer.m_id)
                 if state is None:
                     return  # shouldn't be possible, but just in case
                 # Don't evict our protected peers
@@ -5422,9 +5513,9 @@ class PeerManagerImpl(PeerManager):
                     return
                 if state.m_last_block_announcement < oldest_block_announcement or (
                     state.m_last_block_announcement == oldest_block_announcement
-                    and pnode.GetId() > worst_peer
+                    and peer.m_id > worst_peer
                 ):
-                    worst_peer = pnode.GetId()
+                    worst_peer = peer.m_id
                     oldest_block_announcement = state.m_last_block_announcement
 
             self.m_connman.ForEachNode(find_worst)
@@ -5437,24 +5528,24 @@ class PeerManagerImpl(PeerManager):
                     # fraction of our check-frequency, to give it time for new information to
                     # have arrived. Also don't disconnect any peer we're trying to download a
                     # block from.
-                    state = self.State(pnode.GetId())
+                    state = self.State(peer.m_id)
                     assert state is not None
                     if now - peer.m_connected > MINIMUM_CONNECT_TIME and not state.vBlocksInFlight:
                         LogDebug(
                             BCLog.NET,
                             "disconnecting extra outbound peer=%d (last block announcement "
                             "received at time %d)\n",
-                            pnode.GetId(),
+                            peer.m_id,
                             oldest_block_announcement,
                         )
-                        pnode.fDisconnect = True
+                        self.RequestDisconnect(peer)
                         return True
                     else:
                         LogDebug(
                             BCLog.NET,
                             "keeping outbound peer=%d chosen for eviction (connect time: %d, "
                             "blocks_in_flight: %d)\n",
-                            pnode.GetId(),
+                            peer.m_id,
                             peer.m_connected,
                             len(state.vBlocksInFlight),
                         )
@@ -5511,9 +5602,9 @@ class PeerManagerImpl(PeerManager):
                 BCLog.NET,
                 "ping timeout: %fs, %s",
                 0.000001 * (now - peer.m_ping_start),
-                node_to.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
-            node_to.fDisconnect = True
+            self.RequestDisconnect(peer)
             return
 
         pingSend = False
@@ -5619,7 +5710,7 @@ class PeerManagerImpl(PeerManager):
         done: headers announcements during that sync would confuse its state tracking."""
         if not peer.m_sent_sendheaders and peer.GetCommonVersion() >= SENDHEADERS_VERSION:
             with cs_main:
-                state = self.State(node.GetId())
+                state = self.State(peer.m_id)
                 assert state is not None
                 if (
                     state.pindexBestKnownBlock is not None
@@ -5732,7 +5823,7 @@ class PeerManagerImpl(PeerManager):
             peer.m_outbound_version_message_sent = True
 
         # Don't send anything until the version handshake is complete
-        if not pto.fSuccessfullyConnected or pto.fDisconnect:
+        if not peer.m_handshake_complete or peer.m_disconnecting:
             return True
 
         current_time = GetTimeMicros()
@@ -5744,15 +5835,15 @@ class PeerManagerImpl(PeerManager):
             LogDebug(
                 BCLog.NET,
                 "addrfetch connection timeout, %s\n",
-                pto.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
-            pto.fDisconnect = True
+            self.RequestDisconnect(peer)
             return True
 
         self.MaybeSendPing(pto, peer, current_time)
 
         # MaybeSendPing may have marked peer for disconnection
-        if pto.fDisconnect:
+        if peer.m_disconnecting:
             return True
 
         self.MaybeSendAddr(pto, peer, current_time)
@@ -5760,7 +5851,7 @@ class PeerManagerImpl(PeerManager):
         self.MaybeSendSendHeaders(pto, peer)
 
         with cs_main:
-            state = self.State(pto.GetId())
+            state = self.State(peer.m_id)
             assert state is not None
 
             # Start block sync
@@ -5804,7 +5895,7 @@ class PeerManagerImpl(PeerManager):
                             BCLog.NET,
                             "initial getheaders (%d) to peer=%d (startheight:%d)\n",
                             pindexStart.nHeight,
-                            pto.GetId(),
+                            peer.m_id,
                             peer.m_starting_height,
                         )
 
@@ -5843,7 +5934,7 @@ class PeerManagerImpl(PeerManager):
                 ) or len(peer.m_blocks_for_headers_relay) > MAX_BLOCKS_TO_ANNOUNCE
                 pBestIndex: CBlockIndex | None = None  # last header queued for delivery
                 # ensure pindexBestKnownBlock is up-to-date
-                self.ProcessBlockAvailability(pto.GetId())
+                self.ProcessBlockAvailability(peer.m_id)
 
                 if not fRevertToInv:
                     fFoundStartingHeader = False
@@ -5889,7 +5980,7 @@ class PeerManagerImpl(PeerManager):
                             "%s sending header-and-ids %s to peer=%d\n",
                             "SendMessages",
                             vHeaders[0].GetHash().ToString(),
-                            pto.GetId(),
+                            peer.m_id,
                         )
 
                         cached_cmpctblock_msg: bytes | None = None
@@ -5922,7 +6013,7 @@ class PeerManagerImpl(PeerManager):
                                 len(vHeaders),
                                 vHeaders[0].GetHash().ToString(),
                                 vHeaders[-1].GetHash().ToString(),
-                                pto.GetId(),
+                                peer.m_id,
                             )
                         else:
                             LogDebug(
@@ -5930,7 +6021,7 @@ class PeerManagerImpl(PeerManager):
                                 "%s: sending header %s to peer=%d\n",
                                 "SendMessages",
                                 vHeaders[0].GetHash().ToString(),
-                                pto.GetId(),
+                                peer.m_id,
                             )
                         self.MakeAndPushMessage(pto, NetMsgType.HEADERS, _ser_headers(vHeaders))
                         state.pindexBestHeaderSent = pBestIndex
@@ -5964,7 +6055,7 @@ class PeerManagerImpl(PeerManager):
                                 BCLog.NET,
                                 "%s: sending inv peer=%d hash=%s\n",
                                 "SendMessages",
-                                pto.GetId(),
+                                peer.m_id,
                                 hashToAnnounce.ToString(),
                             )
                 peer.m_blocks_for_headers_relay.clear()
@@ -6121,9 +6212,9 @@ class PeerManagerImpl(PeerManager):
                 # initial block download.
                 LogInfo(
                     "Peer is stalling block download, %s\n",
-                    pto.DisconnectMsg(common.logging.fLogIPs),
+                    peer.DisconnectMsg(common.logging.fLogIPs),
                 )
-                pto.fDisconnect = True
+                self.RequestDisconnect(peer)
                 # Increase timeout for the next peer so that we don't disconnect multiple peers
                 # if our own bandwidth is insufficient.
                 new_timeout = min(2 * stalling_timeout, BLOCK_STALLING_TIMEOUT_MAX)
@@ -6156,9 +6247,9 @@ class PeerManagerImpl(PeerManager):
                     LogInfo(
                         "Timeout downloading block %s, %s\n",
                         queuedBlock.pindex.GetBlockHash().ToString(),
-                        pto.DisconnectMsg(common.logging.fLogIPs),
+                        peer.DisconnectMsg(common.logging.fLogIPs),
                     )
-                    pto.fDisconnect = True
+                    self.RequestDisconnect(peer)
                     return True
             # Check for headers sync timeouts
             if state.fSyncStarted and peer.m_headers_sync_timeout < _MICROSECONDS_MAX:
@@ -6181,14 +6272,14 @@ class PeerManagerImpl(PeerManager):
                         if not peer.HasPermission(NetPermissionFlags.NoBan):
                             LogInfo(
                                 "Timeout downloading headers, %s\n",
-                                pto.DisconnectMsg(common.logging.fLogIPs),
+                                peer.DisconnectMsg(common.logging.fLogIPs),
                             )
-                            pto.fDisconnect = True
+                            self.RequestDisconnect(peer)
                             return True
                         else:
                             LogInfo(
                                 "Timeout downloading headers from noban peer, not %s\n",
-                                pto.DisconnectMsg(common.logging.fLogIPs),
+                                peer.DisconnectMsg(common.logging.fLogIPs),
                             )
                             # Reset the headers sync state so that we have a chance to try
                             # downloading from a different peer. Note: this will also result in
@@ -6244,13 +6335,13 @@ class PeerManagerImpl(PeerManager):
                 for pindex in vToDownload:
                     nFetchFlags = self.GetFetchFlags(peer)
                     vGetData.append(CInv(MSG_BLOCK | nFetchFlags, pindex.GetBlockHash()))
-                    self.BlockRequested(pto.GetId(), pindex)
+                    self.BlockRequested(peer.m_id, pindex)
                     LogDebug(
                         BCLog.NET,
                         "Requesting block %s (%d) peer=%d\n",
                         pindex.GetBlockHash().ToString(),
                         pindex.nHeight,
-                        pto.GetId(),
+                        peer.m_id,
                     )
                 if not state.vBlocksInFlight and staller and staller[0] != -1:
                     staller_state = self.State(staller[0])
@@ -6263,7 +6354,7 @@ class PeerManagerImpl(PeerManager):
             # Message: getdata (transactions)
             #
             with self.m_tx_download_mutex:
-                for gtxid in self.m_txdownloadman.GetRequestsToSend(pto.GetId(), current_time):
+                for gtxid in self.m_txdownloadman.GetRequestsToSend(peer.m_id, current_time):
                     vGetData.append(
                         CInv(
                             MSG_WTX if gtxid.IsWtxid() else (MSG_TX | self.GetFetchFlags(peer)),
@@ -6290,10 +6381,6 @@ class PeerManagerImpl(PeerManager):
         if self.m_mempool.CompareDepthAndScore(a, b):
             return -1
         return 1 if self.m_mempool.CompareDepthAndScore(b, a) else 0
-
-
-#: std::chrono::microseconds::max()
-_MICROSECONDS_MAX: Final = (1 << 63) - 1
 
 
 def _tip_hash_string(chain: CChain) -> str:

@@ -349,16 +349,16 @@ def getpeerinfo() -> RPCHelpMan:
             obj["relaytxes"] = statestats.m_relay_txs
             obj["lastsend"] = stats.m_last_send
             obj["lastrecv"] = stats.m_last_recv
-            obj["last_transaction"] = stats.m_last_tx_time
-            obj["last_block"] = stats.m_last_block_time
+            obj["last_transaction"] = statestats.m_last_tx_time
+            obj["last_block"] = statestats.m_last_block_time
             obj["bytessent"] = stats.nSendBytes
             obj["bytesrecv"] = stats.nRecvBytes
             obj["conntime"] = stats.m_connected
             obj["timeoffset"] = statestats.time_offset
-            if stats.m_last_ping_time > 0:
-                obj["pingtime"] = _seconds_double(stats.m_last_ping_time)
-            if stats.m_min_ping_time < _MICROSECONDS_MAX:
-                obj["minping"] = _seconds_double(stats.m_min_ping_time)
+            if statestats.m_last_ping_time > 0:
+                obj["pingtime"] = _seconds_double(statestats.m_last_ping_time)
+            if statestats.m_min_ping_time < _MICROSECONDS_MAX:
+                obj["minping"] = _seconds_double(statestats.m_min_ping_time)
             if statestats.m_ping_wait > 0:
                 obj["pingwait"] = _seconds_double(statestats.m_ping_wait)
             obj["version"] = statestats.nVersion
