@@ -1394,6 +1394,33 @@ def MakeTransport(id: NodeId, use_v2transport: bool, inbound: bool) -> Transport
 
 
 @dataclass(frozen=True, slots=True)
+class PeerOptions:
+    """What the peer manager is told about a new connection, handed over as data.
+
+    Upstream's InitializeNode takes the CNode and the peer manager copies what it needs; here
+    net copies it (theuni's multiprocess_p2p prototype has a PeerOptions of the same kind)."""
+
+    conn_type: ConnectionType
+    addr: CAddress
+    permission_flags: NetPermissionFlags
+    connected: int  # seconds
+    inbound_onion: bool
+    local_nonce: int
+
+
+def PeerOptionsFor(node: CNode) -> PeerOptions:
+    """The PeerOptions of a connection, from net's side of it."""
+    return PeerOptions(
+        conn_type=node.m_conn_type,
+        addr=node.addr,
+        permission_flags=node.m_permission_flags,
+        connected=node.m_connected,
+        inbound_onion=node.m_inbound_onion,
+        local_nonce=node.nLocalHostNonce,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class PeerEvictionInputs:
     """What inbound eviction needs from the peer manager, handed over as data.
 
@@ -1418,8 +1445,10 @@ class NetEventsInterface(ABC):
     g_msgproc_mutex: ClassVar[threading.Lock] = threading.Lock()
 
     @abstractmethod
-    def InitializeNode(self, node: CNode, our_services: ServiceFlags) -> None:
-        """Initialize a peer (setup state)."""
+    def InitializeNode(
+        self, nodeid: NodeId, options: PeerOptions, our_services: ServiceFlags
+    ) -> None:
+        """Initialize a peer (setup state) from what net knows of the connection."""
 
     @abstractmethod
     def FinalizeNode(self, node: CNode) -> None:
@@ -2388,7 +2417,7 @@ class CConnman:
         )
         pnode.AddRef()
         assert self.m_msgproc is not None
-        self.m_msgproc.InitializeNode(pnode, local_services)
+        self.m_msgproc.InitializeNode(pnode.GetId(), PeerOptionsFor(pnode), local_services)
         with self.m_nodes_mutex:
             self.m_nodes.append(pnode)
         LogDebug(BCLog.NET, "connection from %s accepted\n", addr.ToStringAddrPort())
@@ -3352,7 +3381,7 @@ class CConnman:
         pnode.grantOutbound = grant_outbound.move()
 
         assert self.m_msgproc is not None
-        self.m_msgproc.InitializeNode(pnode, self.m_local_services)
+        self.m_msgproc.InitializeNode(pnode.GetId(), PeerOptionsFor(pnode), self.m_local_services)
         with self.m_nodes_mutex:
             self.m_nodes.append(pnode)
 

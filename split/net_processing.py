@@ -145,6 +145,7 @@ from .net import (
     GetLocalAddrForPeer,
     NetEventsInterface,
     PeerEvictionInputs,
+    PeerOptions,
     SeenLocal,
 )
 from .txdownloadman import (
@@ -1832,23 +1833,24 @@ class PeerManagerImpl(PeerManager):
             if state is not None:
                 state.m_last_block_announcement = time_in_seconds
 
-    def InitializeNode(self, node: CNode, our_services: ServiceFlags) -> None:
-        nodeid = node.GetId()
+    def InitializeNode(
+        self, nodeid: NodeId, options: PeerOptions, our_services: ServiceFlags
+    ) -> None:
         with cs_main:  # For m_node_states
             self.m_node_states.setdefault(nodeid, CNodeState())
         with self.m_tx_download_mutex:
             self.m_txdownloadman.CheckIsEmpty(nodeid)
 
-        if NetPermissions.HasFlag(node.m_permission_flags, NetPermissionFlags.BloomFilter):
+        if NetPermissions.HasFlag(options.permission_flags, NetPermissionFlags.BloomFilter):
             our_services = ServiceFlags(our_services | NODE_BLOOM)
 
-        peer: Peer = Peer(nodeid, our_services, node.IsInboundConn())
-        peer.nLocalHostNonce = node.nLocalHostNonce
-        peer.addr = node.addr
-        peer.m_inbound_onion = node.m_inbound_onion
-        peer.m_connected = node.m_connected
-        peer.m_conn_type = node.m_conn_type
-        peer.m_permission_flags = node.m_permission_flags
+        peer: Peer = Peer(nodeid, our_services, options.conn_type == ConnectionType.INBOUND)
+        peer.nLocalHostNonce = options.local_nonce
+        peer.addr = options.addr
+        peer.m_inbound_onion = options.inbound_onion
+        peer.m_connected = options.connected
+        peer.m_conn_type = options.conn_type
+        peer.m_permission_flags = options.permission_flags
         with self.m_peer_mutex:
             self.m_peer_map.setdefault(nodeid, peer)
 

@@ -39,6 +39,7 @@ from .net import (
     CNode,
     CSerializedNetMsg,
     NetEventsInterface,
+    PeerOptionsFor,
 )
 
 
@@ -99,7 +100,7 @@ class ConnmanTestMsg(CConnman):
         assert peerman is not None
         connman = self
 
-        peerman.InitializeNode(node, local_services)
+        peerman.InitializeNode(node.GetId(), PeerOptionsFor(node), local_services)
         peerman.SendMessages(node)
         self.FlushSendBuffer(node)  # Drop the version message added by SendMessages.
 
@@ -196,7 +197,9 @@ class ConnmanTestMsg(CConnman):
         node: CNode | None = self.ConnectNode(CAddress(), pszDest, False, conn_type, True)
         if node is None:
             return None
-        peerman.InitializeNode(node, ServiceFlags(NODE_NETWORK | NODE_WITNESS))
+        peerman.InitializeNode(
+            node.GetId(), PeerOptionsFor(node), ServiceFlags(NODE_NETWORK | NODE_WITNESS)
+        )
         node.fSuccessfullyConnected = True
         self.AddTestNode(node)
         return node
