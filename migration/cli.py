@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,10 @@ from rich.table import Table
 from migration.adapters.census_probe import CstCensus
 from migration.adapters.filesystem import DiskWorkspace, TomlPlan, load_inventory
 from migration.adapters.runner import StepRunner
+from migration.adapters.stage_contracts import ImportContracts
 from migration.adapters.tools import DifferentialHarness, Git, Mypy, Ruff
 from migration.application.engine import Engine, StepFailed
+from migration.application.layering import debt_by_stage
 from migration.application.usecases import (
     UsageError,
     apply_through,
@@ -40,11 +42,13 @@ from migration.application.usecases import (
 from migration.application.verify import Tools, verify
 from migration.domain.census import AccessKind, MemberUsage, Side, parse_upstream
 from migration.domain.plan import Plan, PlanError
-from migration.domain.report import Check, Status
+from migration.domain.report import Check, StageReport, Status, stage_ranges
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATION = ROOT / "migration"
 INVENTORY = MIGRATION / "data" / "core_net_inventory.json"
+#: Where ``census --plot`` writes, relative to the project root.
+PLOT_OUT = Path("docs") / "img" / "layering-debt.png"
 
 
 @dataclass
@@ -83,6 +87,7 @@ class Toolkit:
             linter=Ruff(self.root),
             census=self.probe(),
             differential=DifferentialHarness(self.root),
+            contracts=ImportContracts(self.root / ".importlinter"),
         )
 
 
@@ -172,6 +177,8 @@ def cmd_apply(kit: Toolkit, args: argparse.Namespace) -> int:
 
 def cmd_census(kit: Toolkit, args: argparse.Namespace) -> int:
     engine = kit.engine()
+    if args.plot:
+        return _plot_census(kit, engine, args)
     stage = len(engine.plan) if args.stage is None else args.stage
     upstream = parse_upstream(kit.upstream_section())
     report = census_of_stage(engine, kit.probe(), upstream, stage)
@@ -230,6 +237,34 @@ def cmd_census(kit: Toolkit, args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot_census(kit: Toolkit, engine: Engine, args: argparse.Namespace) -> int:
+    """``census --plot``: the debt of every stage, charted."""
+    from migration.adapters.plot import plot_debt  # matplotlib: only when plotting
+
+    out = Path(args.plot_out) if args.plot_out else kit.root / PLOT_OUT
+    console = _console()
+    with Progress(
+        TextColumn("[bold]census"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=len(engine.plan) + 1)
+        debts = debt_by_stage(
+            engine,
+            kit.probe(),
+            jobs=args.jobs,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    plot_debt(debts, out)
+    console.print(
+        f"wrote {escape(str(out))}: layering debt {debts[0].debt} at legacy/, "
+        f"{debts[-1].debt} at stage {debts[-1].stage} ({debts[-1].step_id})"
+    )
+    return 0
+
+
 def cmd_verify(kit: Toolkit, args: argparse.Namespace) -> int:
     engine = kit.engine()
     console = _console()
@@ -261,6 +296,7 @@ def cmd_verify(kit: Toolkit, args: argparse.Namespace) -> int:
         "ruff",
         "debt",
         "differential",
+        "contracts",
     ):
         table.add_column(column, overflow="fold")
     for s in report.stages:
@@ -273,12 +309,14 @@ def cmd_verify(kit: Toolkit, args: argparse.Namespace) -> int:
             _mark(s.lint),
             _mark(s.debt_check),
             _mark(s.differential),
+            _mark(s.contracts_check),
         )
     console.print(table)
+    _print_contract_stages(console, report.stages)
     for problem in report.plan_problems:
         console.print(f"[red]plan:[/] {escape(problem)}")
     failed = [s for s in report.stages if s.failed]
-    names = ("applies", "idempotent", "mypy", "ruff", "debt", "differential")
+    names = ("applies", "idempotent", "mypy", "ruff", "debt", "differential", "contracts")
     for s in failed:
         for name, check in zip(names, s.checks(), strict=True):
             if check.failed:
@@ -293,6 +331,33 @@ def cmd_verify(kit: Toolkit, args: argparse.Namespace) -> int:
         f"{len(report.plan_problems)} plan problem(s))"
     )
     return 1
+
+
+def _print_contract_stages(console: Console, stages: Sequence[StageReport]) -> None:
+    """Per split contract of .importlinter: the stages at which it holds."""
+    ids = list(dict.fromkeys(v.id for s in stages for v in s.contracts))
+    if not ids:
+        return
+    last = stages[-1]
+    table = Table(
+        title="split contracts of .importlinter, checked against each stage",
+        title_justify="left",
+    )
+    for column in ("contract", "holds at stages", f"stage {last.stage}"):
+        table.add_column(column, overflow="fold")
+    for cid in ids:
+        kept = [s.stage for s in stages for v in s.contracts if v.id == cid and v.kept]
+        at_last = next((v for v in last.contracts if v.id == cid), None)
+        if at_last is None:
+            cell = "[dim]-[/]"
+        elif at_last.kept:
+            cell = "[green]holds[/]"
+        elif at_last.error:
+            cell = f"[yellow]{escape(at_last.detail.splitlines()[0])}[/]"
+        else:
+            cell = "[red]broken[/]"
+        table.add_row(cid, stage_ranges(kept), cell)
+    console.print(table)
 
 
 def cmd_build(kit: Toolkit, args: argparse.Namespace) -> int:
@@ -404,6 +469,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = add("census", cmd_census, "CNode member accesses by layer, against the upstream census")
     p.add_argument("--stage", type=_stage_number, metavar="K", help="default: the last stage")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--plot",
+        action="store_true",
+        help=f"chart the layering debt of every stage as a PNG (default {PLOT_OUT})",
+    )
+    p.add_argument("--plot-out", metavar="PNG", help="where --plot writes the chart")
+    p.add_argument(
+        "--jobs", type=int, metavar="N", help="--plot: stages counted in parallel (default: CPUs)"
+    )
     p = add("verify", cmd_verify, "check every stage: applies, idempotent, mypy, ruff, debt")
     p.add_argument(
         "--quick",

@@ -455,9 +455,8 @@ def _GetnScore(addr: CService) -> int:
         return info.nScore if info is not None else 0
 
 
-def _IsPeerAddrLocalGood(pnode: CNode) -> bool:
+def _IsPeerAddrLocalGood(pnode: CNode, addrLocal: CService) -> bool:
     """Is our peer's addrLocal potentially useful as an external IP source?"""
-    addrLocal = pnode.GetAddrLocal()
     return (
         fDiscover
         and pnode.addr.IsRoutable()
@@ -466,21 +465,22 @@ def _IsPeerAddrLocalGood(pnode: CNode) -> bool:
     )
 
 
-def GetLocalAddrForPeer(node: CNode) -> CService | None:
-    """The local address to advertise to ``node``, or None (unroutable: don't advertise)."""
+def GetLocalAddrForPeer(node: CNode, addr_local: CService) -> CService | None:
+    """The local address to advertise to ``node``, or None (unroutable: don't advertise).
+    ``addr_local`` is the address the peer says it sees us at; the peer manager keeps it."""
     addrLocal = GetLocalAddress(node)
     # With discovery on, sometimes use what the peer says it sees us as instead.
     rng = FastRandomContext()
-    if _IsPeerAddrLocalGood(node) and (
+    if _IsPeerAddrLocalGood(node, addr_local) and (
         not addrLocal.IsRoutable()
         or rng.randbits(3 if _GetnScore(addrLocal) > LOCAL_MANUAL else 1) == 0
     ):
         if node.IsInboundConn():
             # Inbound: the peer saw both our address and our port.
-            addrLocal = _ServiceOf(node.GetAddrLocal())
+            addrLocal = _ServiceOf(addr_local)
         else:
             # Outbound: the peer saw our address, but not our listening port.
-            addrLocal = CService(node.GetAddrLocal(), addrLocal.GetPort())
+            addrLocal = CService(addr_local, addrLocal.GetPort())
     if addrLocal.IsRoutable():
         LogDebug(
             BCLog.NET,
@@ -570,7 +570,6 @@ class CNodeStats:
     mapRecvBytesPerMsgType: mapMsgTypeSize = field(default_factory=dict)
     m_permission_flags: NetPermissionFlags = NetPermissionFlags.None_
     # Our address, as reported by the peer
-    addrLocal: str = ""
     # Address of this peer
     addr: CAddress = field(default_factory=CAddress)
     # Bind address of our side of the connection
@@ -1009,8 +1008,6 @@ class CNode:
         "m_msg_process_queue_mutex",
         "m_msg_process_queue",
         "m_msg_process_queue_size",
-        "m_addr_local",
-        "m_addr_local_mutex",
         "mapSendBytesPerMsgType",
         "mapRecvBytesPerMsgType",
         "m_i2p_sam_session",
@@ -1069,8 +1066,6 @@ class CNode:
     #: GUARDED_BY(m_msg_process_queue_mutex).
     m_msg_process_queue_size: int
     #: GUARDED_BY(m_addr_local_mutex): our address, as reported by the peer.
-    m_addr_local: CService
-    m_addr_local_mutex: threading.Lock
     #: GUARDED_BY(cs_vSend).
     mapSendBytesPerMsgType: mapMsgTypeSize
     #: GUARDED_BY(cs_vRecv).
@@ -1130,8 +1125,6 @@ class CNode:
         self.m_msg_process_queue_mutex = threading.Lock()
         self.m_msg_process_queue = deque()
         self.m_msg_process_queue_size = 0
-        self.m_addr_local = CService()
-        self.m_addr_local_mutex = threading.Lock()
         self.mapSendBytesPerMsgType = {}
         self.mapRecvBytesPerMsgType = {}
         self.m_i2p_sam_session = node_opts.i2p_sam_session
@@ -1275,17 +1268,6 @@ class CNode:
 
         return True, complete
 
-    def GetAddrLocal(self) -> CService:
-        with self.m_addr_local_mutex:
-            return self.m_addr_local
-
-    def SetAddrLocal(self, addrLocalIn: CService) -> None:
-        """May not be called more than once."""
-        with self.m_addr_local_mutex:
-            # Addr local can only be set once during version msg processing (Assume()).
-            if not self.m_addr_local.IsValid():
-                self.m_addr_local = addrLocalIn
-
     def AddRef(self) -> CNode:
         with _g_atomic_lock:
             self.nRefCount += 1
@@ -1331,12 +1313,6 @@ class CNode:
             if info.session_id is not None:
                 stats.m_session_id = info.session_id.GetHex()
         stats.m_permission_flags = self.m_permission_flags
-
-        # Leave string empty if addrLocal invalid (not filled in yet)
-        addrLocalUnlocked = self.GetAddrLocal()
-        stats.addrLocal = (
-            addrLocalUnlocked.ToStringAddrPort() if addrLocalUnlocked.IsValid() else ""
-        )
 
         stats.m_conn_type = self.m_conn_type
 
@@ -3778,6 +3754,14 @@ class CConnman:
                 if not (banman.IsDiscouraged(addr) or banman.IsBanned(addr))
             ]
         return addresses
+
+    def GetLocalAddrForPeer(self, nodeid: NodeId, addr_local: CService) -> CService | None:
+        """GetLocalAddrForPeer for the connection with this id; None once it is gone."""
+        with self.m_nodes_mutex:
+            for pnode in self.m_nodes:
+                if pnode.GetId() == nodeid:
+                    return GetLocalAddrForPeer(pnode, addr_local)
+        return None
 
     def GetAddresses(self, requestor: CNode, max_addresses: int, max_pct: int) -> list[CAddress]:
         """Addresses from the per-requestor cache (filled on first use and when it expires):

@@ -142,7 +142,6 @@ from .net import (
     CConnman,
     CNode,
     CSerializedNetMsg,
-    GetLocalAddrForPeer,
     NetEventsInterface,
     PeerEvictionInputs,
     PeerOptions,
@@ -222,6 +221,7 @@ class CNodeStateStats:
     m_bip152_highbandwidth_from: bool = False
     cleanSubVer: str = ""
     nVersion: int = 0
+    addrLocal: str = ""
     m_last_ping_time: int = 0  # microseconds
     m_min_ping_time: int = _MICROSECONDS_MAX
     m_last_tx_time: int = 0  # seconds
@@ -650,6 +650,8 @@ class Peer:
         "m_ping_nonce_sent",
         "m_ping_start",
         "m_disconnecting",
+        "m_addr_local",
+        "m_addr_local_mutex",
         "m_handshake_complete",
         "m_last_ping_time",
         "m_min_ping_time",
@@ -742,6 +744,10 @@ class Peer:
     #: Whether net_processing has asked net to close this connection (upstream reads CNode's
     #: fDisconnect, which net_processing also writes; each side now keeps its own).
     m_disconnecting: bool
+    #: The address the peer says it sees us at (from its VERSION message).
+    #: GUARDED_BY(m_addr_local_mutex)
+    m_addr_local: CService
+    m_addr_local_mutex: threading.Lock
     #: Whether the version handshake completed (VERACK received). Upstream reads and writes
     #: CNode's fSuccessfullyConnected; net keeps that one, told by MarkHandshakeComplete.
     m_handshake_complete: bool
@@ -918,6 +924,8 @@ class Peer:
         self.m_ping_nonce_sent = 0
         self.m_ping_start = 0
         self.m_disconnecting = False
+        self.m_addr_local = CService()
+        self.m_addr_local_mutex = threading.Lock()
         self.m_handshake_complete = False
         self.m_last_ping_time = 0
         self.m_min_ping_time = _MICROSECONDS_MAX
@@ -975,6 +983,17 @@ class Peer:
 
     def ConnectionTypeAsString(self) -> str:
         return ConnectionTypeAsString(self.m_conn_type)
+
+    def GetAddrLocal(self) -> CService:
+        with self.m_addr_local_mutex:
+            return self.m_addr_local
+
+    def SetAddrLocal(self, addrLocalIn: CService) -> None:
+        """May not be called more than once."""
+        with self.m_addr_local_mutex:
+            # Addr local can only be set once during version msg processing (Assume()).
+            if not self.m_addr_local.IsValid():
+                self.m_addr_local = addrLocalIn
 
     def LogIP(self, log_ip: bool) -> str:
         """ " peeraddr=..." when ``log_ip``, else "" (CNode::LogIP, from Peer's copy of addr)."""
@@ -2016,6 +2035,9 @@ class PeerManagerImpl(PeerManager):
         with peer.m_subver_mutex:
             stats.cleanSubVer = peer.cleanSubVer
         stats.nVersion = peer.nVersion
+        # Leave string empty if addrLocal invalid (not filled in yet)
+        addr_local = peer.GetAddrLocal()
+        stats.addrLocal = addr_local.ToStringAddrPort() if addr_local.IsValid() else ""
         stats.m_last_ping_time = peer.m_last_ping_time
         stats.m_min_ping_time = peer.m_min_ping_time
         stats.m_last_tx_time = peer.m_last_tx_time
@@ -3726,7 +3748,7 @@ class PeerManagerImpl(PeerManager):
 
             peer.m_has_all_wanted_services = self.HasAllDesirableServiceFlags(nServices)
             peer.m_their_services = nServices
-            pfrom.SetAddrLocal(addrMe)
+            peer.SetAddrLocal(addrMe)
             with peer.m_subver_mutex:
                 peer.cleanSubVer = cleanSubVer
             peer.m_starting_height = starting_height
@@ -5656,7 +5678,7 @@ class PeerManagerImpl(PeerManager):
                 # a day on average).
                 if peer.m_next_local_addr_send != 0:
                     addr_known.reset()
-                local_service = GetLocalAddrForPeer(node)
+                local_service = self.m_connman.GetLocalAddrForPeer(peer.m_id, peer.GetAddrLocal())
                 if local_service is not None:
                     local_addr = CAddress(local_service, peer.m_our_services, GetTime())
                     self.PushAddress(peer, local_addr)

@@ -338,8 +338,8 @@ def getpeerinfo() -> RPCHelpMan:
             obj["addr"] = stats.m_addr_name
             if stats.addrBind.IsValid():
                 obj["addrbind"] = stats.addrBind.ToStringAddrPort()
-            if stats.addrLocal:
-                obj["addrlocal"] = stats.addrLocal
+            if statestats.addrLocal:
+                obj["addrlocal"] = statestats.addrLocal
             obj["network"] = GetNetworkName(stats.m_network)
             if stats.m_mapped_as != 0:
                 obj["mapped_as"] = stats.m_mapped_as

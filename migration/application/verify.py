@@ -3,7 +3,9 @@
 For stage K (legacy/ plus steps 1..K): the step applies to stage K-1; applying it again changes
 nothing; mypy (the project's strict config) is clean on the stage; ruff is clean; the layering
 debt (CNode accesses from net_processing) is no higher than at stage K-1; and the differential
-harness agrees with legacy, when the harness exists.
+harness agrees with legacy, when the harness exists. When a StageContracts checker is wired, the
+split contracts of .importlinter are also checked against each stage: which hold, and none that
+held at stage K-1 may break at stage K.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from dataclasses import dataclass
 from migration.domain.plan import PatchAction, Step
 from migration.domain.report import (
     Check,
+    ContractVerdict,
     StageReport,
     Status,
     VerifyReport,
+    contracts_check,
     debt_check,
     tool_check,
 )
 
 from .engine import Engine, StageRef, StepFailed
+from .layering import StageContracts
 from .ports import CensusProbe, Differential, Linter, StepApplier, TypeChecker, Workspace
 from .usecases import plan_problems
 
@@ -41,6 +46,7 @@ class Tools:
     linter: Linter
     census: CensusProbe
     differential: Differential
+    contracts: StageContracts | None = None
 
 
 def _idempotent(step: Step, ref: StageRef, tools: Tools) -> Check:
@@ -74,7 +80,7 @@ def verify(
     plan = engine.plan
     problems = tuple(plan_problems(plan, tools.applier))
     stages = len(plan) + 1
-    total = stages * 4 + 1
+    total = stages * (5 if tools.contracts is not None else 4) + 1
     done = 0
 
     def tick(what: str) -> None:
@@ -136,6 +142,12 @@ def verify(
         previous_lint = lint_problems
         tick(f"stage {number}: census and ruff")
 
+    verdicts: dict[int, tuple[ContractVerdict, ...]] = {}
+    if tools.contracts is not None:
+        for number, ref in sorted(refs.items()):
+            verdicts[number] = tools.contracts.check(ref.path)
+            tick(f"stage {number}: layering contracts")
+
     type_errors = type_future.result()
     tick("mypy")
     mypy: dict[int, Check] = {}
@@ -174,6 +186,10 @@ def verify(
                 if number in debts
                 else Check(Status.SKIPPED),
                 differential=differential.get(number, Check(Status.SKIPPED)),
+                contracts=verdicts.get(number, ()),
+                contracts_check=contracts_check(verdicts.get(number - 1), verdicts[number])
+                if number in verdicts
+                else Check(Status.SKIPPED),
             )
         )
     return VerifyReport(tuple(reports), problems)

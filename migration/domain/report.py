@@ -40,6 +40,18 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractVerdict:
+    """Whether one layering contract holds at a stage."""
+
+    id: str
+    kept: bool
+    detail: str = ""
+    #: The contract could not be checked at this stage (a module it names is missing): it does
+    #: not hold, and that is not a regression either.
+    error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StageReport:
     stage: int
     step_id: str
@@ -51,6 +63,9 @@ class StageReport:
     debt: int | None
     debt_check: Check
     differential: Check
+    #: The verdict of each split contract of .importlinter mapped onto this stage.
+    contracts: tuple[ContractVerdict, ...] = ()
+    contracts_check: Check = field(default_factory=lambda: Check(Status.SKIPPED))
 
     def checks(self) -> tuple[Check, ...]:
         return (
@@ -60,6 +75,7 @@ class StageReport:
             self.lint,
             self.debt_check,
             self.differential,
+            self.contracts_check,
         )
 
     @property
@@ -118,3 +134,40 @@ def debt_check(previous: int | None, current: int | None) -> Check:
     if delta > 0:
         return Check.fail(f"{current} (+{delta}): the step adds CNode accesses to net_processing")
     return Check.ok(f"{current} ({delta:+d})")
+
+
+def contracts_check(
+    previous: Sequence[ContractVerdict] | None, current: Sequence[ContractVerdict]
+) -> Check:
+    """Like the debt, the layering may only improve: a contract that held at the stage before
+    must still hold. Contracts that do not hold yet are counted, not failed."""
+    if not current:
+        return Check.na("no split contracts")
+    held = {v.id for v in previous or () if v.kept}
+    broken = [v for v in current if v.id in held and not v.kept]
+    kept = sum(v.kept for v in current)
+    if broken:
+        first = broken[0]
+        detail = first.detail.splitlines()[0] if first.detail else ""
+        return Check.fail(
+            f"breaks {', '.join(v.id for v in broken)}, which held before"
+            + (f": {detail}" if detail else "")
+        )
+    return Check.ok(f"{kept}/{len(current)} hold")
+
+
+def stage_ranges(stages: Sequence[int]) -> str:
+    """``[0, 1, 2, 5, 7, 8]`` as ``"0-2, 5, 7-8"``; ``"none"`` when empty."""
+    if not stages:
+        return "none"
+    ordered = sorted(stages)
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for n in [*ordered[1:], None]:
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if n is not None:
+            start = previous = n
+    return ", ".join(parts)
