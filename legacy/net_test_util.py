@@ -141,6 +141,12 @@ class ConnmanTestMsg(CConnman):
         assert self.m_msgproc is not None
         return self.m_msgproc.ProcessMessages(node, self.flagInterruptMsgProc)
 
+    def SendMessagesOnce(self, node: CNode) -> bool:
+        """One SendMessages call for ``node`` (upstream's tests call the PeerManager's
+        SendMessages directly; a seam here lets them stay the same across the split)."""
+        assert self.m_msgproc is not None
+        return self.m_msgproc.SendMessages(node)
+
     def NodeReceiveMsgBytes(self, node: CNode, msg_bytes: bytes) -> bool:
         """Feed wire bytes to ``node`` as the socket thread would; whether a message completed.
         The bytes must keep the node connected."""
