@@ -177,7 +177,7 @@ def cmd_apply(kit: Toolkit, args: argparse.Namespace) -> int:
 
 def cmd_census(kit: Toolkit, args: argparse.Namespace) -> int:
     engine = kit.engine()
-    if args.plot:
+    if args.plot or args.plot_out:
         return _plot_census(kit, engine, args)
     stage = len(engine.plan) if args.stage is None else args.stage
     upstream = parse_upstream(kit.upstream_section())
@@ -474,7 +474,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help=f"chart the layering debt of every stage as a PNG (default {PLOT_OUT})",
     )
-    p.add_argument("--plot-out", metavar="PNG", help="where --plot writes the chart")
+    p.add_argument(
+        "--plot-out", metavar="PNG", help="where --plot writes the chart (implies --plot)"
+    )
     p.add_argument(
         "--jobs", type=int, metavar="N", help="--plot: stages counted in parallel (default: CPUs)"
     )

@@ -144,7 +144,7 @@ def contracts_check(
     if not current:
         return Check.na("no split contracts")
     held = {v.id for v in previous or () if v.kept}
-    broken = [v for v in current if v.id in held and not v.kept]
+    broken = [v for v in current if v.id in held and not v.kept and not v.error]
     kept = sum(v.kept for v in current)
     if broken:
         first = broken[0]
