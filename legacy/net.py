@@ -96,6 +96,7 @@ from common.sock import (
     WSAGetLastError,
     service_from_sockaddr,
 )
+from common.thread import TraceThread
 from common.uint256 import uint256
 
 # -------------------------------------------------------------------------------------------------
@@ -1568,29 +1569,6 @@ def _GetBindAddress(sock: Sock) -> CService:
     else:
         LogPrintLevel(BCLog.NET, BCLog.Level.Warning, "getsockname failed\n")
     return addr_bind
-
-
-def _TraceThread(thread_name: str, thread_func: Callable[[], None]) -> threading.Thread:
-    """util::TraceThread: run ``thread_func`` in a thread named ``thread_name``, logging its
-    start and exit. An exception is logged as PrintExceptionContinue does and ends the thread
-    (upstream rethrows, which terminates the process)."""
-
-    def run() -> None:
-        LogInfo("%s thread start", thread_name)
-        try:
-            thread_func()
-        except Exception as e:
-            message = (
-                f"EXCEPTION: {type(e).__name__}       \n{e}       \n"
-                f"bitcoin in {thread_name}       \n"
-            )
-            LogPrintf("\n\n************************\n%s\n", message)
-            raise
-        LogInfo("%s thread exit", thread_name)
-
-    t = threading.Thread(target=run, name=f"b-{thread_name}", daemon=True)
-    t.start()
-    return t
 
 
 # -------------------------------------------------------------------------------------------------
@@ -3656,13 +3634,13 @@ class CConnman:
             self.fMsgProcWake = False
 
         # Send and receive from sockets, accept connections
-        self.threadSocketHandler = _TraceThread("net", self.ThreadSocketHandler)
+        self.threadSocketHandler = TraceThread("net", self.ThreadSocketHandler)
 
         # ThreadDNSAddressSeed is not ported: there are no DNS seeds.
         LogPrintf("DNS seeding disabled\n")
 
         # Initiate manual connections
-        self.threadOpenAddedConnections = _TraceThread("addcon", self.ThreadOpenAddedConnections)
+        self.threadOpenAddedConnections = TraceThread("addcon", self.ThreadOpenAddedConnections)
 
         if connOptions.m_use_addrman_outgoing and connOptions.m_specified_outgoing:
             if self.m_client_interface is not None:
@@ -3675,18 +3653,18 @@ class CConnman:
             return False
         if connOptions.m_use_addrman_outgoing or connOptions.m_specified_outgoing:
             connect = list(connOptions.m_specified_outgoing)
-            self.threadOpenConnections = _TraceThread(
+            self.threadOpenConnections = TraceThread(
                 "opencon", lambda: self.ThreadOpenConnections(connect, seed_nodes)
             )
 
         # Process messages
-        self.threadMessageHandler = _TraceThread("msghand", self.ThreadMessageHandler)
+        self.threadMessageHandler = TraceThread("msghand", self.ThreadMessageHandler)
 
         # Dump network addresses
         if scheduler is not None:
             scheduler.scheduleEvery(self.DumpAddresses, DUMP_PEERS_INTERVAL)
         else:
-            self.threadScheduler = _TraceThread("scheduler", self._RunScheduledTasks)
+            self.threadScheduler = TraceThread("scheduler", self._RunScheduledTasks)
 
         # Run the ASMap Health check once and then schedule it to run every 24h.
         if self.m_netgroupman.UsingASMap():
