@@ -32,6 +32,21 @@ BLOCKS_FILE_NAME: Final = "blocks.dat"
 STORAGE_HEADER_BYTES: Final = 8
 
 
+def _DirectoryCommit(dirname: Path) -> None:
+    """fsync a directory, so a file just created in it survives a power cut (util/fs_helpers'
+    DirectoryCommit; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(dirname, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def CBlockIndexWorkComparator(pa: CBlockIndex, pb: CBlockIndex) -> bool:
     """Whether ``pa`` is a worse tip candidate than ``pb``: less work, or as much work but
     received later. Upstream breaks remaining ties by address; here by block hash (bytewise,
@@ -157,6 +172,29 @@ class BlockManager:
         self.m_block_data[pos.nPos] = data
         self.m_next_pos = pos.nPos + len(data)
         return pos
+
+    def FlushBlockFile(self, fFinalize: bool = False, finalize_undo: bool = False) -> bool:
+        """Commit the block file to disk: fsync it, then its directory (upstream's
+        FlatFileSeq::Flush with FileCommit and DirectoryCommit). There is one file and nothing
+        to finalize; undo data lives in memory. False, with upstream's error, if it fails."""
+        path = self._file()
+        if path is None or not path.exists():
+            return True
+        try:
+            with open(path, "ab") as f:
+                os.fsync(f.fileno())
+            _DirectoryCommit(path.parent)
+        except OSError:
+            LogError("%s: failed to commit file %d\n", "Flush", 0)
+            LogError(
+                "Flushing block file to disk failed. This is likely the result of an I/O error.\n"
+            )
+            return False
+        return True
+
+    def FlushChainstateBlockFile(self, tip_height: int) -> bool:
+        """Commit the block file the active chainstate writes to (there is only one)."""
+        return self.FlushBlockFile(fFinalize=False, finalize_undo=False)
 
     def ReadRawBlock(self, pos: FlatFilePos | CBlockIndex) -> bytes | None:
         """The stored serialization (with witness), or None when there is none."""

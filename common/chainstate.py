@@ -862,8 +862,10 @@ class Chainstate:
         return self.ActivateBestChain(state)
 
     def ForceFlushStateToDisk(self) -> None:
-        """Nothing to write (the UTXO set is rebuilt from the blocks); tells subscribers, as a
-        full flush does upstream."""
+        """Commit the block file to disk (the UTXO set is not written: it is rebuilt from the
+        blocks) and tell subscribers, as a full flush does upstream."""
+        with cs_main:
+            self.m_blockman.FlushChainstateBlockFile(self.m_chain.Height())
         signals = self._signals()
         if signals is not None:
             with cs_main:

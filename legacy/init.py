@@ -269,10 +269,12 @@ def Interrupt(node: NodeContext) -> None:
 
 def Shutdown(node: NodeContext) -> None:
     """The P2P part of init.cpp's Shutdown, in its order: unregister peerman, stop connman,
-    stop the scheduler, then write the ban list."""
+    stop the scheduler, write the ban list, then flush the chainstate (the block file)."""
     node.validation_signals.UnregisterValidationInterface(node.peerman)
     node.connman.Stop()
     # After everything that schedules tasks has stopped, before the last writes.
     if node.scheduler is not None:
         node.scheduler.stop()
     node.banman.DumpBanlist()
+    for chainstate in node.chainman.GetAll():
+        chainstate.ForceFlushStateToDisk()

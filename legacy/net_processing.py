@@ -28,6 +28,7 @@ How the Python differs from the C++, everywhere in this module:
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 import threading
@@ -543,8 +544,8 @@ class FeeFilterRounder:
     def round(self, currentMinFee: int) -> int:
         """Quantize a minimum fee for privacy purpose before broadcast."""
         # std::set::lower_bound: the first element not less than currentMinFee.
-        it = next((i for i, v in enumerate(self.m_fee_set) if v >= currentMinFee), None)
-        if it is None:
+        it = bisect.bisect_left(self.m_fee_set, currentMinFee)
+        if it == len(self.m_fee_set):
             it = len(self.m_fee_set) - 1
         elif it != 0:
             with self.m_insecure_rand_mutex:

@@ -52,8 +52,10 @@ from common.strencodings import FormatParagraph, ToIntegral
 
 from . import init as node_init
 from .init import InitError, InitOptions, NodeContext
-from .net import (
+from .interfaces import (
     DEFAULT_BLOCKSONLY,
+)
+from .net import (
     DEFAULT_DNSSEED,
     DEFAULT_FIXEDSEEDS,
     DEFAULT_LISTEN,

@@ -96,22 +96,28 @@ from common.sock import (
     WSAGetLastError,
     service_from_sockaddr,
 )
+from common.thread import TraceThread
 from common.uint256 import uint256
+
+from .interfaces import (
+    TIMEOUT_INTERVAL,
+    CNetMessage,
+    CSerializedNetMsg,
+    NetEventsInterface,
+    NetManagerEvents,
+    PeerEvictionInputs,
+    PeerOptions,
+)
 
 # -------------------------------------------------------------------------------------------------
 # net.h: constants
 
-#: Time after which to disconnect, after waiting for a ping response (or inactivity); seconds
-#: (upstream: std::chrono::minutes{20}).
-TIMEOUT_INTERVAL: Final = 20 * 60
 #: Run the feeler connection loop once every 2 minutes; seconds (upstream: 2min).
 FEELER_INTERVAL: Final = 2 * 60
 #: Run the extra block-relay-only connection loop once every 5 minutes; seconds (upstream: 5min).
 EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL: Final = 5 * 60
 #: Maximum length of incoming protocol messages (no message over 4 MB is currently acceptable).
 MAX_PROTOCOL_MESSAGE_LENGTH: Final = 4 * 1000 * 1000
-#: Maximum length of the user agent string in `version` message.
-MAX_SUBVERSION_LENGTH: Final = 256
 #: Automatic outgoing connections over which everything (blocks, txs, addrs) is relayed.
 MAX_OUTBOUND_FULL_RELAY_CONNECTIONS: Final = 8
 #: Maximum number of addnode outgoing nodes.
@@ -126,8 +132,6 @@ DEFAULT_LISTEN: Final = True
 DEFAULT_MAX_PEER_CONNECTIONS: Final = 125
 #: The default for -maxuploadtarget. 0 = Unlimited.
 DEFAULT_MAX_UPLOAD_TARGET: Final = "0M"
-#: Default for blocks only.
-DEFAULT_BLOCKSONLY: Final = False
 #: -peertimeout default; seconds.
 DEFAULT_PEER_CONNECT_TIMEOUT: Final = 60
 #: Number of file descriptors required for message capture.
@@ -144,10 +148,6 @@ DEFAULT_MAXSENDBUFFER: Final = 1 * 1000
 DEFAULT_V2_TRANSPORT: Final = True
 
 # node/protocol_version.h and net_permissions.h values net.cpp uses.
-#: Initial protocol version, to be increased after version/verack negotiation.
-INIT_PROTO_VERSION: Final = 209
-#: The protocol version we speak.
-PROTOCOL_VERSION: Final = 70016
 DEFAULT_WHITELISTRELAY: Final = True
 DEFAULT_WHITELISTFORCERELAY: Final = False
 #: consensus/consensus.h: the largest serialized block, used by the upload-target buffer.
@@ -292,45 +292,6 @@ class CScheduler(Protocol):
 
 # -------------------------------------------------------------------------------------------------
 # net.h: messages, local addresses
-
-
-def _MallocUsage(alloc: int) -> int:
-    """memusage::MallocUsage on a 64-bit glibc: what allocating ``alloc`` bytes really costs."""
-    if alloc == 0:
-        return 0
-    return ((alloc + 31) >> 4) << 4
-
-
-def _StringUsage(s: str) -> int:
-    """memusage::DynamicUsage(std::string): nothing while the small-string buffer (15 bytes in
-    libstdc++) holds it, else its heap block (capacity + NUL)."""
-    n = len(s.encode("utf-8", "surrogateescape"))
-    return 0 if n <= 15 else _MallocUsage(n + 1)
-
-
-# sizeof() of the upstream objects on a 64-bit libstdc++ build: the memory accounting that drives
-# fPauseSend/fPauseRecv is upstream's model, not CPython's.
-_SIZEOF_STRING: Final = 32
-_SIZEOF_VECTOR: Final = 24
-_SIZEOF_DATASTREAM: Final = _SIZEOF_VECTOR + 8
-_SIZEOF_CSERIALIZEDNETMSG: Final = _SIZEOF_VECTOR + _SIZEOF_STRING
-_SIZEOF_CNETMESSAGE: Final = _SIZEOF_DATASTREAM + 8 + 4 + 4 + _SIZEOF_STRING
-
-
-@dataclass(slots=True)
-class CSerializedNetMsg:
-    """A message ready for a transport: its type and serialized payload. Upstream forbids copies
-    (moves only); here the payload is immutable ``bytes``, so sharing is harmless."""
-
-    data: bytes = b""
-    m_type: str = ""
-
-    def Copy(self) -> CSerializedNetMsg:
-        return CSerializedNetMsg(data=self.data, m_type=self.m_type)
-
-    def GetMemoryUsage(self) -> int:
-        """Own size plus heap usage, upstream's 64-bit figures (capacity taken to equal size)."""
-        return _SIZEOF_CSERIALIZEDNETMSG + _StringUsage(self.m_type) + _MallocUsage(len(self.data))
 
 
 def Discover() -> None:
@@ -582,36 +543,6 @@ class CNodeStats:
     m_transport_type: TransportProtocolType = TransportProtocolType.V1
     #: BIP324 session id string in hex, if any.
     m_session_id: str = ""
-
-
-class CNetMessage:
-    """A received message, independent of the transport: payload, receive time, type, sizes."""
-
-    __slots__ = ("m_message_size", "m_raw_message_size", "m_recv", "m_time", "m_type")
-
-    m_recv: DataStream  # received message data
-    m_time: int  # microseconds: time of message receipt
-    m_message_size: int  # size of the payload
-    m_raw_message_size: int  # used wire size of the message (including header/checksum)
-    m_type: str
-
-    def __init__(self, recv_in: DataStream) -> None:
-        self.m_recv = recv_in
-        self.m_time = 0
-        self.m_message_size = 0
-        self.m_raw_message_size = 0
-        self.m_type = ""
-
-    def GetMemoryUsage(self) -> int:
-        """Own size plus heap usage, upstream's 64-bit figures (upstream counts the DataStream
-        object twice: once in sizeof(*this), once in its own GetMemoryUsage)."""
-        buffer_len = self.m_recv.tell() + self.m_recv.size()
-        return (
-            _SIZEOF_CNETMESSAGE
-            + _StringUsage(self.m_type)
-            + _SIZEOF_DATASTREAM
-            + _MallocUsage(buffer_len)
-        )
 
 
 #: Transport::BytesToSend: (bytes to send, whether more will follow, message type or "").
@@ -1328,9 +1259,6 @@ class CNode:
         return f"disconnecting peer={self.GetId()}{self.LogIP(log_ip)}"
 
 
-#: std::chrono::microseconds::max(), the initial m_min_ping_time.
-_MICROSECONDS_MAX: Final = (1 << 63) - 1
-
 # The switch statements of IsOutboundOrBlockRelayConn, IsManualOrFullOutboundConn and
 # ExpectServicesFromConn, as tables with an entry for every ConnectionType.
 _IS_OUTBOUND_OR_BLOCK_RELAY: Final[dict[ConnectionType, bool]] = {
@@ -1369,21 +1297,6 @@ def MakeTransport(id: NodeId, use_v2transport: bool, inbound: bool) -> Transport
 # net.h: NetEventsInterface
 
 
-@dataclass(frozen=True, slots=True)
-class PeerOptions:
-    """What the peer manager is told about a new connection, handed over as data.
-
-    Upstream's InitializeNode takes the CNode and the peer manager copies what it needs; here
-    net copies it (theuni's multiprocess_p2p prototype has a PeerOptions of the same kind)."""
-
-    conn_type: ConnectionType
-    addr: CAddress
-    permission_flags: NetPermissionFlags
-    connected: int  # seconds
-    inbound_onion: bool
-    local_nonce: int
-
-
 def PeerOptionsFor(node: CNode) -> PeerOptions:
     """The PeerOptions of a connection, from net's side of it."""
     return PeerOptions(
@@ -1393,59 +1306,8 @@ def PeerOptionsFor(node: CNode) -> PeerOptions:
         connected=node.m_connected,
         inbound_onion=node.m_inbound_onion,
         local_nonce=node.nLocalHostNonce,
+        transport_type=node.m_transport.GetInfo().transport_type,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PeerEvictionInputs:
-    """What inbound eviction needs from the peer manager, handed over as data.
-
-    Upstream reads these straight from CNode, where net_processing writes them; here they are
-    the peer manager's own state, and CConnman asks for a copy instead of reading it."""
-
-    m_min_ping_time: int = _MICROSECONDS_MAX
-    m_last_block_time: int = 0  # seconds
-    m_last_tx_time: int = 0  # seconds
-    fRelevantServices: bool = False
-    m_relay_txs: bool = False
-    fBloomFilter: bool = False
-
-
-class NetEventsInterface(ABC):
-    """Interface for message handling (implemented by PeerManager)."""
-
-    __slots__ = ()
-
-    #: Mutex for anything that is only accessed via the msg processing thread. CConnman's
-    #: ThreadMessageHandler holds it; ProcessMessages and SendMessages require it.
-    g_msgproc_mutex: ClassVar[threading.Lock] = threading.Lock()
-
-    @abstractmethod
-    def InitializeNode(
-        self, nodeid: NodeId, options: PeerOptions, our_services: ServiceFlags
-    ) -> None:
-        """Initialize a peer (setup state) from what net knows of the connection."""
-
-    @abstractmethod
-    def FinalizeNode(self, node: CNode) -> None:
-        """Handle removal of a peer (clear state)."""
-
-    @abstractmethod
-    def HasAllDesirableServiceFlags(self, services: ServiceFlags) -> bool:
-        """Whether the given service flags are sufficient for a peer to be "relevant"."""
-
-    @abstractmethod
-    def GetEvictionInputs(self, nodeid: NodeId) -> PeerEvictionInputs:
-        """The eviction inputs of the peer with this id (defaults for an unknown one)."""
-
-    @abstractmethod
-    def ProcessMessages(self, pnode: CNode, interrupt: threading.Event) -> bool:
-        """Process protocol messages received from ``pnode``; True if there is more work.
-        ``interrupt`` is upstream's ``std::atomic<bool>&`` (set when threads must stop)."""
-
-    @abstractmethod
-    def SendMessages(self, pnode: CNode) -> bool:
-        """Send queued protocol messages to ``pnode``; True if there is more work."""
 
 
 # -------------------------------------------------------------------------------------------------
@@ -1496,9 +1358,6 @@ RANDOMIZER_ID_NETGROUP: Final = 0x6C0EDD8036EF4036  # SHA256("netgroup")[0:8]
 RANDOMIZER_ID_LOCALHOSTNONCE: Final = 0xD93E69E2BBFA5735  # SHA256("localhostnonce")[0:8]
 RANDOMIZER_ID_ADDRCACHE: Final = 0x1CF2E4DDD306DDA9  # SHA256("addrcache")[0:8]
 
-#: The message handler's wait for new work, on the steady clock; milliseconds.
-_MSGPROC_WAIT_MILLISECONDS: Final = 100
-
 
 def _GetBindAddress(sock: Sock) -> CService:
     """Get the bind address for a socket as CService."""
@@ -1513,34 +1372,11 @@ def _GetBindAddress(sock: Sock) -> CService:
     return addr_bind
 
 
-def _TraceThread(thread_name: str, thread_func: Callable[[], None]) -> threading.Thread:
-    """util::TraceThread: run ``thread_func`` in a thread named ``thread_name``, logging its
-    start and exit. An exception is logged as PrintExceptionContinue does and ends the thread
-    (upstream rethrows, which terminates the process)."""
-
-    def run() -> None:
-        LogInfo("%s thread start", thread_name)
-        try:
-            thread_func()
-        except Exception as e:
-            message = (
-                f"EXCEPTION: {type(e).__name__}       \n{e}       \n"
-                f"bitcoin in {thread_name}       \n"
-            )
-            LogPrintf("\n\n************************\n%s\n", message)
-            raise
-        LogInfo("%s thread exit", thread_name)
-
-    t = threading.Thread(target=run, name=f"b-{thread_name}", daemon=True)
-    t.start()
-    return t
-
-
 # -------------------------------------------------------------------------------------------------
 # net.h: CConnman
 
 
-class CConnman:
+class CConnman(NetManagerEvents):
     """Owns the sockets and the CNode of every connection, and runs the network threads."""
 
     @dataclass(slots=True)
@@ -1678,17 +1514,12 @@ class CConnman:
         "m_anchors",
         "nSeed0",
         "nSeed1",
-        "fMsgProcWake",
-        "condMsgProc",
-        "mutexMsgProc",
-        "flagInterruptMsgProc",
         "interruptNet",
         "m_i2p_sam_session",
         "threadDNSAddressSeed",
         "threadSocketHandler",
         "threadOpenAddedConnections",
         "threadOpenConnections",
-        "threadMessageHandler",
         "threadI2PAcceptIncoming",
         "threadScheduler",
         "m_try_another_outbound_peer",
@@ -1763,12 +1594,6 @@ class CConnman:
     #: SipHasher seeds for deterministic randomness.
     nSeed0: int
     nSeed1: int
-    #: Flag for waking the message processor. GUARDED_BY(mutexMsgProc).
-    fMsgProcWake: bool
-    condMsgProc: threading.Condition
-    mutexMsgProc: threading.Lock
-    #: Upstream's std::atomic<bool>; an Event so ProcessMessages can read it by reference.
-    flagInterruptMsgProc: threading.Event
     #: Signaled when network activity should cease.
     interruptNet: CThreadInterrupt
     #: I2P SAM session (not ported: always None).
@@ -1777,7 +1602,6 @@ class CConnman:
     threadSocketHandler: threading.Thread | None
     threadOpenAddedConnections: threading.Thread | None
     threadOpenConnections: threading.Thread | None
-    threadMessageHandler: threading.Thread | None
     threadI2PAcceptIncoming: threading.Thread | None
     #: Runs the scheduled DumpAddresses when Start() gets no CScheduler (not upstream).
     threadScheduler: threading.Thread | None
@@ -1889,17 +1713,12 @@ class CConnman:
         self.m_anchors = []
         self.nSeed0 = nSeed0In
         self.nSeed1 = nSeed1In
-        self.fMsgProcWake = False
-        self.mutexMsgProc = threading.Lock()
-        self.condMsgProc = threading.Condition(self.mutexMsgProc)
-        self.flagInterruptMsgProc = threading.Event()
         self.interruptNet = CThreadInterrupt()
         self.m_i2p_sam_session = None
         self.threadDNSAddressSeed = None
         self.threadSocketHandler = None
         self.threadOpenAddedConnections = None
         self.threadOpenConnections = None
-        self.threadMessageHandler = None
         self.threadI2PAcceptIncoming = None
         self.threadScheduler = None
         self.m_try_another_outbound_peer = False
@@ -2208,8 +2027,9 @@ class CConnman:
                         node.CloseSocketDisconnect()
                 break
 
-        node.fPauseSend = (
-            node.m_send_memusage + node.m_transport.GetSendMemoryUsage() > self.nSendBufferMaxSize
+        self._SetPauseSend(
+            node,
+            node.m_send_memusage + node.m_transport.GetSendMemoryUsage() > self.nSendBufferMaxSize,
         )
 
         if it == len(node.vSendMsg):
@@ -2520,8 +2340,13 @@ class CConnman:
             if self.m_client_interface is not None:
                 self.m_client_interface.NotifyNumConnectionsChanged(nodes_size)
 
-    def ShouldRunInactivityChecks(self, node: CNode, now: int) -> bool:
-        """True once the node is older than the peer connect timeout; ``now`` in seconds."""
+    def ShouldRunInactivityChecks(self, nodeid: NodeId, now: int) -> bool:
+        """True once the connection with this id is older than the peer connect timeout;
+        ``now`` in seconds. False once it is gone."""
+        pnode = self._NodeById(nodeid)
+        return pnode is not None and self._ShouldRunInactivityChecks(pnode, now)
+
+    def _ShouldRunInactivityChecks(self, node: CNode, now: int) -> bool:
         return node.m_connected + self.m_peer_connect_timeout < now
 
     def InactivityCheck(self, node: CNode) -> bool:
@@ -2531,7 +2356,7 @@ class CConnman:
         last_send = node.m_last_send
         last_recv = node.m_last_recv
 
-        if not self.ShouldRunInactivityChecks(node, now):
+        if not self._ShouldRunInactivityChecks(node, now):
             return False
 
         has_received = last_recv != 0
@@ -2686,7 +2511,8 @@ class CConnman:
                     self.RecordBytesRecv(len(received))
                     if notify:
                         pnode.MarkReceivedMsgsForProcessing()
-                        self.WakeMessageHandler()
+                        if self.m_msgproc is not None:
+                            self.m_msgproc.WakeMessageHandler()
                 elif received is not None:
                     # socket closed gracefully
                     if not pnode.fDisconnect:
@@ -2726,11 +2552,6 @@ class CConnman:
             self.DisconnectNodes()
             self.NotifyNumConnectionsChanged()
             self.SocketHandler()
-
-    def WakeMessageHandler(self) -> None:
-        with self.mutexMsgProc:
-            self.fMsgProcWake = True
-            self.condMsgProc.notify()
 
     # ThreadDNSAddressSeed is not ported: a workbench node has no DNS seeds. Start() never
     # launches it and logs "DNS seeding disabled".
@@ -3365,46 +3186,6 @@ class CConnman:
             if pnode.IsManualOrFullOutboundConn():
                 self.m_network_conn_counts[pnode.addr.GetNetwork()] += 1
 
-    def ThreadMessageHandler(self) -> None:
-        """Process and send messages of every node (thread "msghand").
-
-        Upstream holds g_msgproc_mutex (a static) for the thread's whole life; here it is held
-        for each round over the nodes, so that two nodes in one process (the differential
-        tests) do not lock each other out."""
-        pnode: CNode
-        assert self.m_msgproc is not None
-        while not self.flagInterruptMsgProc.is_set():
-            fMoreWork = False
-
-            # Randomize the order in which we process messages from/to our peers, so a peer
-            # gains nothing from several consecutive connections in m_nodes.
-            with (
-                NetEventsInterface.g_msgproc_mutex,
-                CConnman.NodesSnapshot(self, shuffle=True) as snap,
-            ):
-                for pnode in snap.Nodes():
-                    if pnode.fDisconnect:
-                        continue
-
-                    # Receive messages
-                    fMoreNodeWork = self.m_msgproc.ProcessMessages(pnode, self.flagInterruptMsgProc)
-                    fMoreWork |= fMoreNodeWork and not pnode.fPauseSend
-                    if self.flagInterruptMsgProc.is_set():
-                        return
-                    # Send messages
-                    self.m_msgproc.SendMessages(pnode)
-
-                    if self.flagInterruptMsgProc.is_set():
-                        return
-
-            with self.mutexMsgProc:
-                if not fMoreWork:
-                    # Up to 100 ms on the steady clock, or until WakeMessageHandler().
-                    self.condMsgProc.wait_for(
-                        lambda: self.fMsgProcWake, timeout=_MSGPROC_WAIT_MILLISECONDS / 1000
-                    )
-                self.fMsgProcWake = False
-
     # ThreadI2PAcceptIncoming is not ported (no I2P SAM session).
 
     def BindListenPort(
@@ -3598,19 +3379,15 @@ class CConnman:
         #
         assert self.m_msgproc is not None
         self.interruptNet.reset()
-        self.flagInterruptMsgProc.clear()
-
-        with self.mutexMsgProc:
-            self.fMsgProcWake = False
 
         # Send and receive from sockets, accept connections
-        self.threadSocketHandler = _TraceThread("net", self.ThreadSocketHandler)
+        self.threadSocketHandler = TraceThread("net", self.ThreadSocketHandler)
 
         # ThreadDNSAddressSeed is not ported: there are no DNS seeds.
         LogPrintf("DNS seeding disabled\n")
 
         # Initiate manual connections
-        self.threadOpenAddedConnections = _TraceThread("addcon", self.ThreadOpenAddedConnections)
+        self.threadOpenAddedConnections = TraceThread("addcon", self.ThreadOpenAddedConnections)
 
         if connOptions.m_use_addrman_outgoing and connOptions.m_specified_outgoing:
             if self.m_client_interface is not None:
@@ -3623,18 +3400,18 @@ class CConnman:
             return False
         if connOptions.m_use_addrman_outgoing or connOptions.m_specified_outgoing:
             connect = list(connOptions.m_specified_outgoing)
-            self.threadOpenConnections = _TraceThread(
+            self.threadOpenConnections = TraceThread(
                 "opencon", lambda: self.ThreadOpenConnections(connect, seed_nodes)
             )
 
-        # Process messages
-        self.threadMessageHandler = _TraceThread("msghand", self.ThreadMessageHandler)
+        # Process messages: the peer manager runs the loop over its peers.
+        self.m_msgproc.StartMessageHandler()
 
         # Dump network addresses
         if scheduler is not None:
             scheduler.scheduleEvery(self.DumpAddresses, DUMP_PEERS_INTERVAL)
         else:
-            self.threadScheduler = _TraceThread("scheduler", self._RunScheduledTasks)
+            self.threadScheduler = TraceThread("scheduler", self._RunScheduledTasks)
 
         # Run the ASMap Health check once and then schedule it to run every 24h.
         if self.m_netgroupman.UsingASMap():
@@ -3655,9 +3432,8 @@ class CConnman:
                 self.ASMapHealthCheck()
 
     def Interrupt(self) -> None:
-        with self.mutexMsgProc:
-            self.flagInterruptMsgProc.set()
-            self.condMsgProc.notify_all()
+        if self.m_msgproc is not None:
+            self.m_msgproc.InterruptMessageHandler()
 
         self.interruptNet()
         # (No SOCKS5 proxy to interrupt: g_socks5_interrupt.)
@@ -3671,9 +3447,10 @@ class CConnman:
                 self.semAddnode.release()
 
     def StopThreads(self) -> None:
+        if self.m_msgproc is not None:
+            self.m_msgproc.StopMessageHandler()
         for thread in (
             self.threadI2PAcceptIncoming,
-            self.threadMessageHandler,
             self.threadOpenConnections,
             self.threadOpenAddedConnections,
             self.threadDNSAddressSeed,
@@ -3683,7 +3460,6 @@ class CConnman:
             if thread is not None and thread.is_alive():
                 thread.join()
         self.threadI2PAcceptIncoming = None
-        self.threadMessageHandler = None
         self.threadOpenConnections = None
         self.threadOpenAddedConnections = None
         self.threadDNSAddressSeed = None
@@ -3724,7 +3500,7 @@ class CConnman:
     def DeleteNode(self, pnode: CNode) -> None:
         assert pnode is not None
         assert self.m_msgproc is not None
-        self.m_msgproc.FinalizeNode(pnode)
+        self.m_msgproc.FinalizeNode(pnode.GetId())
         # (Upstream deletes the object; the outbound grant goes with it.)
         pnode.grantOutbound.Release()
 
@@ -3763,10 +3539,16 @@ class CConnman:
                     return GetLocalAddrForPeer(pnode, addr_local)
         return None
 
-    def GetAddresses(self, requestor: CNode, max_addresses: int, max_pct: int) -> list[CAddress]:
+    def GetAddresses(
+        self, requestor_id: NodeId, max_addresses: int, max_pct: int
+    ) -> list[CAddress]:
         """Addresses from the per-requestor cache (filled on first use and when it expires):
         safe for untrusted callers. ``max_addresses`` and ``max_pct`` only apply when the cache
-        is (re)filled."""
+        is (re)filled. The requestor is named by id (upstream passes the CNode); none once it
+        is gone."""
+        requestor = self._NodeById(requestor_id)
+        if requestor is None:
+            return []
         local_socket_bytes = requestor.addrBind.GetAddrBytes()
         cache_id = (
             self.GetDeterministicRandomizer(RANDOMIZER_ID_ADDRCACHE)
@@ -4021,7 +3803,65 @@ class CConnman:
         """Whether the node should be passed out in ForEach* callbacks."""
         return pnode is not None and pnode.fSuccessfullyConnected and not pnode.fDisconnect
 
-    def PushMessage(self, pnode: CNode, msg: CSerializedNetMsg) -> None:
+    def PushMessage(self, nodeid: NodeId, msg: CSerializedNetMsg) -> bool:
+        """Queue ``msg`` for the connection with this id; False once it is gone. The peer
+        manager's only way to send (upstream passes the CNode)."""
+        pnode = self._NodeById(nodeid)
+        if pnode is None:
+            return False
+        self._PushMessage(pnode, msg)
+        return True
+
+    def SeenLocal(self, addr: CService) -> bool:
+        return SeenLocal(addr)
+
+    def CaptureMessage(self, addr: CAddress, msg_type: str, data: bytes, is_incoming: bool) -> None:
+        CaptureMessage(addr, msg_type, data, is_incoming)
+
+    def GetSubVersion(self) -> str:
+        return strSubVersion
+
+    def GetListen(self) -> bool:
+        return fListen
+
+    def GetConnectedNodeIds(self) -> list[NodeId]:
+        """The ids of the connections not being disconnected, in m_nodes order: the ones the
+        message handler serves."""
+        with self.m_nodes_mutex:
+            return [pnode.GetId() for pnode in self.m_nodes if not pnode.fDisconnect]
+
+    def GetFullyConnectedNodeIds(self) -> list[NodeId]:
+        """The ids of the connections ForEachNode would visit (handshake done, not being
+        disconnected), in m_nodes order: the peer manager iterates its own Peers by them."""
+        with self.m_nodes_mutex:
+            return [pnode.GetId() for pnode in self.m_nodes if self.NodeFullyConnected(pnode)]
+
+    def PollMessage(self, nodeid: NodeId) -> tuple[CNetMessage, bool] | None:
+        """CNode.PollMessage of the connection with this id: the next received message and
+        whether more are queued; None when there is none or the connection is gone."""
+        pnode = self._NodeById(nodeid)
+        if pnode is None:
+            return None
+        return pnode.PollMessage()
+
+    def _SetPauseSend(self, node: CNode, pause: bool) -> None:
+        """Set fPauseSend and tell the peer manager when it changes, which reads it as its own
+        Peer.m_send_buffer_full (theuni's MarkSendBufferFull). Called with cs_vSend held."""
+        if node.fPauseSend != pause:
+            node.fPauseSend = pause
+            if self.m_msgproc is not None:
+                self.m_msgproc.MarkSendBufferFull(node.GetId(), pause)
+
+    def _NodeById(self, nodeid: NodeId) -> CNode | None:
+        """The connection with this id, while it is in m_nodes. A scan: a handful of peers on
+        regtest, and at most a few hundred anywhere."""
+        with self.m_nodes_mutex:
+            for pnode in self.m_nodes:
+                if pnode.GetId() == nodeid:
+                    return pnode
+        return None
+
+    def _PushMessage(self, pnode: CNode, msg: CSerializedNetMsg) -> None:
         nMessageSize = len(msg.data)
         LogDebug(
             BCLog.NET, "sending %s (%d bytes) peer=%d\n", msg.m_type, nMessageSize, pnode.GetId()
@@ -4041,7 +3881,7 @@ class CConnman:
                 pnode.m_send_memusage + pnode.m_transport.GetSendMemoryUsage()
                 > self.nSendBufferMaxSize
             ):
-                pnode.fPauseSend = True
+                self._SetPauseSend(pnode, True)
             # Move message to vSendMsg queue.
             pnode.vSendMsg.append(msg)
 

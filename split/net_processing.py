@@ -1,10 +1,9 @@
 """The P2P protocol logic: PeerManager, Peer and CNodeState (src/net_processing.{h,cpp}).
 
-This is the monolith as upstream has it: PeerManagerImpl reaches into CNode wherever upstream
-does (``pfrom.fDisconnect = True``, ``pfrom.nVersion``, ``pnode.HasPermission(...)``). That
-entanglement is what the migration removes, one step at a time, so it stays visible here. Every
-CNode-typed name is annotated ``CNode`` and every Peer-typed name ``Peer``: the codemods resolve
-receivers from those annotations.
+After the split: the peer manager keeps everything it needs about a connection in its Peer,
+runs the message handler loop over its Peers, and talks to net only through interfaces.py,
+by NodeId (NetManagerEvents for its requests, NetEventsInterface for net's events). It imports
+nothing from net.
 
 How the Python differs from the C++, everywhere in this module:
 
@@ -28,6 +27,7 @@ How the Python differs from the C++, everywhere in this module:
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 import threading
@@ -58,7 +58,12 @@ from common.chain import (
 )
 from common.chainparams import CChainParams, Consensus
 from common.clock import GetTime, GetTimeMicros, NodeClock
-from common.connection_types import ConnectionType, ConnectionTypeAsString, TransportTypeAsString
+from common.connection_types import (
+    ConnectionType,
+    ConnectionTypeAsString,
+    TransportProtocolType,
+    TransportTypeAsString,
+)
 from common.consensus import MAX_MONEY, MoneyRange
 from common.consensus_validation import (
     BlockValidationResult,
@@ -109,6 +114,7 @@ from common.serialize import (
     ser_vector,
 )
 from common.strencodings import SanitizeString
+from common.thread import TraceThread
 from common.txmempool import DEFAULT_MIN_RELAY_TX_FEE, CTxMemPool, MempoolAcceptResult
 from common.uint256 import ZERO, uint256
 from common.validation import MIN_BLOCKS_TO_KEEP, Chainstate, ChainstateManager
@@ -121,7 +127,6 @@ from common.validation_checks import (
 )
 from common.validationinterface import CValidationInterface
 
-from . import net
 from .blockencodings import (
     READ_STATUS_FAILED,
     READ_STATUS_INVALID,
@@ -132,21 +137,19 @@ from .blockencodings import (
     PartiallyDownloadedBlock,
 )
 from .headerssync import HeadersSyncState
-from .merkleblock import MakeMerkleBlock
-from .net import (
+from .interfaces import (
     DEFAULT_BLOCKSONLY,
     INIT_PROTO_VERSION,
     MAX_SUBVERSION_LENGTH,
     PROTOCOL_VERSION,
     TIMEOUT_INTERVAL,
-    CConnman,
-    CNode,
     CSerializedNetMsg,
     NetEventsInterface,
+    NetManagerEvents,
     PeerEvictionInputs,
     PeerOptions,
-    SeenLocal,
 )
+from .merkleblock import MakeMerkleBlock
 from .txdownloadman import (
     MAX_PEER_TX_ANNOUNCEMENTS,
     Package,
@@ -160,6 +163,9 @@ from .txorphanage import OrphanInfo
 # ---------------------------------------------------------------------------------------------
 # node/protocol_version.h (PROTOCOL_VERSION comes from net.py, which needs it too) and the
 # other small headers net_processing.cpp includes for a constant or two.
+
+#: The message handler's wait for new work, on the steady clock; milliseconds.
+_MSGPROC_WAIT_MILLISECONDS: Final = 100
 
 #: std::chrono::microseconds::max()
 _MICROSECONDS_MAX: Final = (1 << 63) - 1
@@ -266,7 +272,7 @@ class PeerManager(CValidationInterface, NetEventsInterface, ABC):
 
     @staticmethod
     def make(
-        connman: CConnman,
+        connman: NetManagerEvents,
         addrman: AddrMan,
         banman: BanMan | None,
         chainman: ChainstateManager,
@@ -316,7 +322,7 @@ class PeerManager(CValidationInterface, NetEventsInterface, ABC):
     @abstractmethod
     def ProcessMessage(
         self,
-        pfrom: CNode,
+        peer: Peer,
         msg_type: str,
         vRecv: DataStream,
         time_received: int,
@@ -559,8 +565,8 @@ class FeeFilterRounder:
     def round(self, currentMinFee: int) -> int:
         """Quantize a minimum fee for privacy purpose before broadcast."""
         # std::set::lower_bound: the first element not less than currentMinFee.
-        it = next((i for i, v in enumerate(self.m_fee_set) if v >= currentMinFee), None)
-        if it is None:
+        it = bisect.bisect_left(self.m_fee_set, currentMinFee)
+        if it == len(self.m_fee_set):
             it = len(self.m_fee_set) - 1
         elif it != 0:
             with self.m_insecure_rand_mutex:
@@ -650,6 +656,8 @@ class Peer:
         "m_ping_nonce_sent",
         "m_ping_start",
         "m_disconnecting",
+        "m_transport_type",
+        "m_send_buffer_full",
         "m_addr_local",
         "m_addr_local_mutex",
         "m_handshake_complete",
@@ -744,6 +752,11 @@ class Peer:
     #: Whether net_processing has asked net to close this connection (upstream reads CNode's
     #: fDisconnect, which net_processing also writes; each side now keeps its own).
     m_disconnecting: bool
+    #: The transport the connection speaks, from PeerOptions (for the handshake log line).
+    m_transport_type: TransportProtocolType
+    #: Whether the connection's send buffer is over its limit (net's fPauseSend, reported by
+    #: MarkSendBufferFull): stop reading this peer's requests until it drains.
+    m_send_buffer_full: bool
     #: The address the peer says it sees us at (from its VERSION message).
     #: GUARDED_BY(m_addr_local_mutex)
     m_addr_local: CService
@@ -924,6 +937,8 @@ class Peer:
         self.m_ping_nonce_sent = 0
         self.m_ping_start = 0
         self.m_disconnecting = False
+        self.m_transport_type = TransportProtocolType.V1
+        self.m_send_buffer_full = False
         self.m_addr_local = CService()
         self.m_addr_local_mutex = threading.Lock()
         self.m_handshake_complete = False
@@ -1250,6 +1265,11 @@ class PeerManagerImpl(PeerManager):
         "m_initial_sync_finished",
         "m_peer_mutex",
         "m_peer_map",
+        "fMsgProcWake",
+        "condMsgProc",
+        "mutexMsgProc",
+        "flagInterruptMsgProc",
+        "threadMessageHandler",
         "m_node_states",
         "m_next_inv_to_inbounds",
         "nSyncStarted",
@@ -1280,7 +1300,7 @@ class PeerManagerImpl(PeerManager):
     m_rng: FastRandomContext
     m_fee_filter_rounder: FeeFilterRounder
     m_chainparams: CChainParams
-    m_connman: CConnman
+    m_connman: NetManagerEvents
     m_addrman: AddrMan
     #: This node's banman; may be None.
     m_banman: BanMan | None
@@ -1305,6 +1325,13 @@ class PeerManagerImpl(PeerManager):
     m_peer_mutex: threading.Lock
     #: All Peer objects, keyed by peer id. GUARDED_BY(m_peer_mutex)
     m_peer_map: dict[NodeId, Peer]
+    #: Flag for waking the message handler. GUARDED_BY(mutexMsgProc).
+    fMsgProcWake: bool
+    mutexMsgProc: threading.Lock
+    condMsgProc: threading.Condition
+    #: Upstream's std::atomic<bool>; an Event so ProcessMessages can read it by reference.
+    flagInterruptMsgProc: threading.Event
+    threadMessageHandler: threading.Thread | None
     #: Per-node state. GUARDED_BY(cs_main)
     m_node_states: dict[NodeId, CNodeState]
     #: microseconds
@@ -1362,14 +1389,16 @@ class PeerManagerImpl(PeerManager):
         assert peer is not None
         self.Misbehaving(peer, "")
 
-    def PushMessage(self, node: CNode, msg: CSerializedNetMsg) -> None:
-        """Send a message to a peer."""
-        self.m_connman.PushMessage(node, msg)
+    def PushMessage(self, peer: Peer, msg: CSerializedNetMsg) -> None:
+        """Send a message to a peer, through CConnman by the peer's id."""
+        self.m_connman.PushMessage(peer.m_id, msg)
 
-    def MakeAndPushMessage(self, node: CNode, msg_type: str, *args: bytes) -> None:
+    def MakeAndPushMessage(self, peer: Peer, msg_type: str, *args: bytes) -> None:
         """``NetMsg::Make(msg_type, args...)`` then push: each argument is already serialized,
         in the order upstream passes them."""
-        self.m_connman.PushMessage(node, CSerializedNetMsg(data=b"".join(args), m_type=msg_type))
+        self.m_connman.PushMessage(
+            peer.m_id, CSerializedNetMsg(data=b"".join(args), m_type=msg_type)
+        )
 
     # -- net_processing.cpp ------------------------------------------------------------------
 
@@ -1512,17 +1541,13 @@ class PeerManagerImpl(PeerManager):
                     hb = self.lNodesAnnouncingHeaderAndIDs
                     hb[0], hb[1] = hb[1], hb[0]
 
-        def announce(pfrom: CNode) -> bool:
-            peer = self.GetPeerRef(pfrom.GetId())
-            assert peer is not None
+        def announce(peer: Peer) -> bool:
             if len(self.lNodesAnnouncingHeaderAndIDs) >= 3:
                 # As per BIP152, we only get 3 of our peers to announce blocks using compact
                 # encodings.
-                def demote(pnodeStop: CNode) -> bool:
-                    peer = self.GetPeerRef(pnodeStop.GetId())
-                    assert peer is not None
+                def demote(peer: Peer) -> bool:
                     self.MakeAndPushMessage(
-                        pnodeStop,
+                        peer,
                         NetMsgType.SENDCMPCT,
                         ser_bool(False),
                         ser_u64(CMPCTBLOCKS_VERSION),
@@ -1531,17 +1556,17 @@ class PeerManagerImpl(PeerManager):
                     peer.m_bip152_highbandwidth_to = False
                     return True
 
-                self.m_connman.ForNode(self.lNodesAnnouncingHeaderAndIDs[0], demote)
+                self.ForPeer(self.lNodesAnnouncingHeaderAndIDs[0], demote)
                 self.lNodesAnnouncingHeaderAndIDs.pop(0)
             self.MakeAndPushMessage(
-                pfrom, NetMsgType.SENDCMPCT, ser_bool(True), ser_u64(CMPCTBLOCKS_VERSION)
+                peer, NetMsgType.SENDCMPCT, ser_bool(True), ser_u64(CMPCTBLOCKS_VERSION)
             )
             # save BIP152 bandwidth state: we select peer to be high-bandwidth
             peer.m_bip152_highbandwidth_to = True
             self.lNodesAnnouncingHeaderAndIDs.append(peer.m_id)
             return True
 
-        self.m_connman.ForNode(nodeid, announce)
+        self.ForPeer(nodeid, announce)
 
     def TipMayBeStale(self) -> bool:
         consensusParams = self.m_chainparams.GetConsensus()
@@ -1791,7 +1816,7 @@ class PeerManagerImpl(PeerManager):
                 if len(vBlocks) == count:
                     return
 
-    def PushNodeVersion(self, pnode: CNode, peer: Peer) -> None:
+    def PushNodeVersion(self, peer: Peer) -> None:
         """Send our version message to a peer."""
         my_services = peer.m_our_services
         nTime = GetTime()
@@ -1807,9 +1832,9 @@ class PeerManagerImpl(PeerManager):
         )
         your_services = addr.nServices
 
-        tx_relay = not self.RejectIncomingTxs(pnode)
+        tx_relay = not self.RejectIncomingTxs(peer)
         self.MakeAndPushMessage(
-            pnode,
+            peer,
             NetMsgType.VERSION,
             ser_i32(PROTOCOL_VERSION),
             ser_u64(my_services),
@@ -1821,7 +1846,7 @@ class PeerManagerImpl(PeerManager):
             ser_u64(my_services),
             CService().serialize_v1(),
             ser_u64(nonce),
-            ser_string(net.strSubVersion),
+            ser_string(self.m_connman.GetSubVersion()),
             ser_i32(nNodeStartingHeight),
             ser_bool(tx_relay),
         )
@@ -1870,6 +1895,7 @@ class PeerManagerImpl(PeerManager):
         peer.m_connected = options.connected
         peer.m_conn_type = options.conn_type
         peer.m_permission_flags = options.permission_flags
+        peer.m_transport_type = options.transport_type
         with self.m_peer_mutex:
             self.m_peer_map.setdefault(nodeid, peer)
 
@@ -1891,10 +1917,14 @@ class PeerManagerImpl(PeerManager):
         delta = 10 * 60 + FastRandomContext().randrange(5 * 60 * 1000) // 1000
         scheduler.scheduleFromNow(lambda: self.ReattemptInitialBroadcast(scheduler), delta)
 
-    def FinalizeNode(self, node: CNode) -> None:
-        node_peer = self.GetPeerRef(node.GetId())
+    def FinalizeNode(self, nodeid: NodeId) -> None:
+        # Not while the message handler is in a round: it may be serving this peer.
+        with NetEventsInterface.g_msgproc_mutex:
+            self._FinalizeNode(nodeid)
+
+    def _FinalizeNode(self, nodeid: NodeId) -> None:
+        node_peer = self.GetPeerRef(nodeid)
         assert node_peer is not None
-        nodeid = node_peer.m_id
         with cs_main:
             # We remove the Peer from m_peer_map here; another thread may still hold a reference,
             # so nothing here may assume the Peer won't change before it goes away.
@@ -1957,6 +1987,86 @@ class PeerManagerImpl(PeerManager):
         and remember that we asked, for the checks that skip a peer on its way out."""
         peer.m_disconnecting = True
         self.m_connman.RequestDisconnect(peer.m_id)
+
+    def ThreadMessageHandler(self) -> None:
+        """Process and send messages of every peer (thread "msghand"; upstream runs it in
+        CConnman over its nodes). Each round serves the connections net is not closing, in a
+        random order so a peer gains nothing from several consecutive connections. A round
+        holds g_msgproc_mutex, which FinalizeNode also takes, so a peer is never finalized in
+        the middle of its turn (upstream's snapshot holds a reference on each node instead)."""
+        while not self.flagInterruptMsgProc.is_set():
+            fMoreWork = False
+            with NetEventsInterface.g_msgproc_mutex:
+                peers = [
+                    peer
+                    for nodeid in self.m_connman.GetConnectedNodeIds()
+                    if (peer := self.GetPeerRef(nodeid)) is not None
+                ]
+                FastRandomContext().shuffle(peers)
+                for peer in peers:
+                    # Receive messages
+                    fMoreNodeWork = self.ProcessMessages(peer.m_id, self.flagInterruptMsgProc)
+                    fMoreWork |= fMoreNodeWork and not peer.m_send_buffer_full
+                    if self.flagInterruptMsgProc.is_set():
+                        return
+                    # Send messages
+                    self.SendMessages(peer.m_id)
+                    if self.flagInterruptMsgProc.is_set():
+                        return
+
+            with self.mutexMsgProc:
+                if not fMoreWork:
+                    # Up to 100 ms on the steady clock, or until WakeMessageHandler().
+                    self.condMsgProc.wait_for(
+                        lambda: self.fMsgProcWake, timeout=_MSGPROC_WAIT_MILLISECONDS / 1000
+                    )
+                self.fMsgProcWake = False
+
+    def WakeMessageHandler(self) -> None:
+        with self.mutexMsgProc:
+            self.fMsgProcWake = True
+            self.condMsgProc.notify()
+
+    def StartMessageHandler(self) -> None:
+        self.flagInterruptMsgProc.clear()
+        with self.mutexMsgProc:
+            self.fMsgProcWake = False
+        self.threadMessageHandler = TraceThread("msghand", self.ThreadMessageHandler)
+
+    def InterruptMessageHandler(self) -> None:
+        with self.mutexMsgProc:
+            self.flagInterruptMsgProc.set()
+            self.condMsgProc.notify_all()
+
+    def StopMessageHandler(self) -> None:
+        thread = self.threadMessageHandler
+        if thread is not None and thread.is_alive():
+            thread.join()
+        self.threadMessageHandler = None
+
+    def ForEachPeer(self, func: Callable[[Peer], object]) -> None:
+        """Call ``func`` on every fully connected peer, in net's connection order (upstream's
+        ForEachNode, which net_processing no longer calls). "Fully connected" is net's view:
+        handshake done and not being disconnected for any reason, which net reports by id."""
+        for nodeid in self.m_connman.GetFullyConnectedNodeIds():
+            peer = self.GetPeerRef(nodeid)
+            if peer is not None:
+                func(peer)
+
+    def ForPeer(self, nodeid: NodeId, func: Callable[[Peer], bool]) -> bool:
+        """``func`` on the peer with this id if it is fully connected; whether it was called
+        and returned True (upstream's ForNode)."""
+        if nodeid not in self.m_connman.GetFullyConnectedNodeIds():
+            return False
+        peer = self.GetPeerRef(nodeid)
+        return peer is not None and func(peer)
+
+    def MarkSendBufferFull(self, nodeid: NodeId, full: bool) -> None:
+        # No m_peer_mutex: net calls this with its send lock held, and we push messages with
+        # m_peer_mutex held. A dict read and a flag write are atomic here.
+        peer = self.m_peer_map.get(nodeid)
+        if peer is not None:
+            peer.m_send_buffer_full = full
 
     def GetEvictionInputs(self, nodeid: NodeId) -> PeerEvictionInputs:
         peer = self.GetPeerRef(nodeid)
@@ -2149,11 +2259,13 @@ class PeerManagerImpl(PeerManager):
             invs = [CInv(MSG_BLOCK | MSG_WITNESS_FLAG, hash)]
 
             # Send block request message to the peer
-            def request(node: CNode) -> bool:
-                self.MakeAndPushMessage(node, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize))
+            def request(target: Peer) -> bool:
+                self.MakeAndPushMessage(
+                    target, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize)
+                )
                 return True
 
-            success = self.m_connman.ForNode(peer_id, request)
+            success = self.ForPeer(peer_id, request)
 
             if not success:
                 return "Peer not fully connected"
@@ -2163,7 +2275,7 @@ class PeerManagerImpl(PeerManager):
 
     def __init__(
         self,
-        connman: CConnman,
+        connman: NetManagerEvents,
         addrman: AddrMan,
         banman: BanMan | None,
         chainman: ChainstateManager,
@@ -2195,6 +2307,11 @@ class PeerManagerImpl(PeerManager):
         self.m_initial_sync_finished = False
         self.m_peer_mutex = threading.Lock()
         self.m_peer_map = {}
+        self.fMsgProcWake = False
+        self.mutexMsgProc = threading.Lock()
+        self.condMsgProc = threading.Condition(self.mutexMsgProc)
+        self.flagInterruptMsgProc = threading.Event()
+        self.threadMessageHandler = None
         self.m_node_states = {}
         self.m_next_inv_to_inbounds = 0
         self.nSyncStarted = 0
@@ -2297,9 +2414,7 @@ class PeerManagerImpl(PeerManager):
                 self.m_most_recent_compact_block = pcmpctblock
                 self.m_most_recent_block_txs = most_recent_block_txs
 
-            def announce(pnode: CNode) -> None:
-                peer = self.GetPeerRef(pnode.GetId())
-                assert peer is not None
+            def announce(peer: Peer) -> None:
                 if peer.GetCommonVersion() < INVALID_CB_NO_BAN_VERSION or peer.m_disconnecting:
                     return
                 self.ProcessBlockAvailability(peer.m_id)
@@ -2322,10 +2437,10 @@ class PeerManagerImpl(PeerManager):
 
                     if not lazy_ser:
                         lazy_ser.append(pcmpctblock.serialize())
-                    self.MakeAndPushMessage(pnode, NetMsgType.CMPCTBLOCK, lazy_ser[0])
+                    self.MakeAndPushMessage(peer, NetMsgType.CMPCTBLOCK, lazy_ser[0])
                     state.pindexBestHeaderSent = pindex
 
-            self.m_connman.ForEachNode(announce)
+            self.ForEachPeer(announce)
 
     def UpdatedBlockTip(
         self, pindexNew: CBlockIndex, pindexFork: CBlockIndex | None, fInitialDownload: bool
@@ -2355,7 +2470,7 @@ class PeerManagerImpl(PeerManager):
                 with peer.m_block_inv_mutex:
                     peer.m_blocks_for_headers_relay.extend(reversed(vHashes))
 
-        self.m_connman.WakeMessageHandler()
+        self.WakeMessageHandler()
 
     def BlockChecked(self, block: CBlock, state: BlockValidationState) -> None:
         """Punish the source of an invalid block; ask the source of a valid new tip for
@@ -2458,7 +2573,7 @@ class PeerManagerImpl(PeerManager):
                 assert best_peer is not None
                 self.PushAddress(best_peer, addr)
 
-    def ProcessGetBlockData(self, pfrom: CNode, peer: Peer, inv: CInv) -> None:
+    def ProcessGetBlockData(self, peer: Peer, inv: CInv) -> None:
         """Serve one requested block: as a block, a merkle block (BIP37) or a compact block,
         within the anti-fingerprinting, upload-target and NODE_NETWORK_LIMITED rules."""
         with self.m_most_recent_block_mutex:
@@ -2558,23 +2673,23 @@ class PeerManagerImpl(PeerManager):
             # format on disk
             block_data = self.m_chainman.m_blockman.ReadRawBlock(block_pos)
             if block_data is None:
-                self._log_block_read_failure(pfrom, pindex)
+                self._log_block_read_failure(peer, pindex)
                 return
-            self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, block_data)
+            self.MakeAndPushMessage(peer, NetMsgType.BLOCK, block_data)
             # Don't set pblock as we've sent the block
         else:
             # Send block from disk
             pblock = self.m_chainman.m_blockman.ReadBlock(block_pos, inv.hash)
             if pblock is None:
-                self._log_block_read_failure(pfrom, pindex)
+                self._log_block_read_failure(peer, pindex)
                 return
         if pblock is not None:
             if inv.IsMsgBlk():
                 self.MakeAndPushMessage(
-                    pfrom, NetMsgType.BLOCK, pblock.serialize(with_witness=False)
+                    peer, NetMsgType.BLOCK, pblock.serialize(with_witness=False)
                 )
             elif inv.IsMsgWitnessBlk():
-                self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, pblock.serialize())
+                self.MakeAndPushMessage(peer, NetMsgType.BLOCK, pblock.serialize())
             elif inv.IsMsgFilteredBlk():
                 merkleBlock: CMerkleBlock | None = None
                 vMatchedTxn: list[tuple[int, uint256]] = []
@@ -2586,13 +2701,13 @@ class PeerManagerImpl(PeerManager):
                                 pblock, filtered_tx_relay.m_bloom_filter
                             )
                 if merkleBlock is not None:
-                    self.MakeAndPushMessage(pfrom, NetMsgType.MERKLEBLOCK, merkleBlock.serialize())
+                    self.MakeAndPushMessage(peer, NetMsgType.MERKLEBLOCK, merkleBlock.serialize())
                     # The merkle block holds only hashes: also push the matched transactions,
                     # saving the peer a round trip (it has no way to request single ones).
                     # Duplicates of transactions it already saw are allowed.
                     for tx_idx, _ in vMatchedTxn:
                         self.MakeAndPushMessage(
-                            pfrom, NetMsgType.TX, pblock.vtx[tx_idx].serialize(with_witness=False)
+                            peer, NetMsgType.TX, pblock.vtx[tx_idx].serialize(with_witness=False)
                         )
                 # else: no response
             elif inv.IsMsgCmpctBlk():
@@ -2604,17 +2719,15 @@ class PeerManagerImpl(PeerManager):
                         and a_recent_compact_block.header.GetHash() == inv.hash
                     ):
                         self.MakeAndPushMessage(
-                            pfrom, NetMsgType.CMPCTBLOCK, a_recent_compact_block.serialize()
+                            peer, NetMsgType.CMPCTBLOCK, a_recent_compact_block.serialize()
                         )
                     else:
                         cmpctblock = CBlockHeaderAndShortTxIDs.FromBlock(
                             pblock, self.m_rng.rand64()
                         )
-                        self.MakeAndPushMessage(
-                            pfrom, NetMsgType.CMPCTBLOCK, cmpctblock.serialize()
-                        )
+                        self.MakeAndPushMessage(peer, NetMsgType.CMPCTBLOCK, cmpctblock.serialize())
                 else:
-                    self.MakeAndPushMessage(pfrom, NetMsgType.BLOCK, pblock.serialize())
+                    self.MakeAndPushMessage(peer, NetMsgType.BLOCK, pblock.serialize())
 
         with peer.m_block_inv_mutex:
             # Trigger the peer node to send a getblocks request for the next batch of inventory
@@ -2622,10 +2735,10 @@ class PeerManagerImpl(PeerManager):
                 # Send immediately. This must send even if redundant, and we want it right after
                 # the last block so they don't wait for other stuff first.
                 vInv = [CInv(MSG_BLOCK, tip.GetBlockHash())]
-                self.MakeAndPushMessage(pfrom, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
+                self.MakeAndPushMessage(peer, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
                 peer.m_continuation_block = ZERO
 
-    def _log_block_read_failure(self, pfrom: CNode, pindex: CBlockIndex) -> None:
+    def _log_block_read_failure(self, peer: Peer, pindex: CBlockIndex) -> None:
         """ProcessGetBlockData's handling of a block it could not read: log and disconnect."""
         with self.m_chainman.GetMutex():
             pruned = self.m_chainman.m_blockman.IsBlockPruned(pindex)
@@ -2633,13 +2746,13 @@ class PeerManagerImpl(PeerManager):
             LogDebug(
                 BCLog.NET,
                 "Block was pruned before it could be read, %s\n",
-                pfrom.DisconnectMsg(common.logging.fLogIPs),
+                peer.DisconnectMsg(common.logging.fLogIPs),
             )
         else:
             common.logging.LogError(
-                "Cannot load block from disk, %s\n", pfrom.DisconnectMsg(common.logging.fLogIPs)
+                "Cannot load block from disk, %s\n", peer.DisconnectMsg(common.logging.fLogIPs)
             )
-        pfrom.fDisconnect = True
+        self.RequestDisconnect(peer)
 
     def FindTxForGetData(self, tx_relay: Peer.TxRelay, gtxid: GenTxid) -> CTransaction | None:
         """The transaction a peer may request, or None: one in our mempool since before our
@@ -2656,7 +2769,7 @@ class PeerManagerImpl(PeerManager):
 
         return None
 
-    def ProcessGetData(self, pfrom: CNode, peer: Peer, interruptMsgProc: threading.Event) -> None:
+    def ProcessGetData(self, peer: Peer, interruptMsgProc: threading.Event) -> None:
         """Serve the front of the peer's getdata queue: as many transactions as the send buffer
         takes, then at most one block. Requires peer.m_getdata_requests_mutex."""
         tx_relay = peer.GetTxRelay()
@@ -2672,7 +2785,7 @@ class PeerManagerImpl(PeerManager):
                 return
             # The send buffer provides backpressure. If there's no space in the buffer, pause
             # processing until the next call.
-            if pfrom.fPauseSend:
+            if peer.m_send_buffer_full:
                 break
 
             inv = requests[it]
@@ -2687,7 +2800,7 @@ class PeerManagerImpl(PeerManager):
             if tx is not None:
                 # WTX and WITNESS_TX imply we serialize with witness
                 self.MakeAndPushMessage(
-                    pfrom, NetMsgType.TX, tx.serialize(with_witness=not inv.IsMsgTx())
+                    peer, NetMsgType.TX, tx.serialize(with_witness=not inv.IsMsgTx())
                 )
                 self.m_mempool.RemoveUnbroadcastTx(tx.GetHash())
             else:
@@ -2695,11 +2808,11 @@ class PeerManagerImpl(PeerManager):
 
         # Only process one BLOCK item per call, since they're uncommon and can be expensive to
         # process.
-        if it < len(requests) and not pfrom.fPauseSend:
+        if it < len(requests) and not peer.m_send_buffer_full:
             inv = requests[it]
             it += 1
             if inv.IsGenBlkMsg():
-                self.ProcessGetBlockData(pfrom, peer, inv)
+                self.ProcessGetBlockData(peer, inv)
             # else: an unknown type at the front is dropped, and the queue processed on the next
             # call (never stalling on it: https://bitcoincore.org/en/2024/07/03/disclose-getdata-cpu).
 
@@ -2711,7 +2824,7 @@ class PeerManagerImpl(PeerManager):
             # wait around forever (SPV clients walking dependencies, and nodes that may ask
             # another peer, rely on it).
             self.MakeAndPushMessage(
-                pfrom, NetMsgType.NOTFOUND, ser_vector(vNotFound, CInv.serialize)
+                peer, NetMsgType.NOTFOUND, ser_vector(vNotFound, CInv.serialize)
             )
 
     def GetFetchFlags(self, peer: Peer) -> int:
@@ -2721,7 +2834,7 @@ class PeerManagerImpl(PeerManager):
         return nFetchFlags
 
     def SendBlockTransactions(
-        self, pfrom: CNode, peer: Peer, block: CBlock, req: BlockTransactionsRequest
+        self, peer: Peer, block: CBlock, req: BlockTransactionsRequest
     ) -> None:
         """Answer a getblocktxn with the requested transactions of ``block``; an index out of
         range is misbehaviour."""
@@ -2744,7 +2857,7 @@ class PeerManagerImpl(PeerManager):
             len(resp.txn),
             tx_requested_size,
         )
-        self.MakeAndPushMessage(pfrom, NetMsgType.BLOCKTXN, resp.serialize())
+        self.MakeAndPushMessage(peer, NetMsgType.BLOCKTXN, resp.serialize())
 
     def CheckHeadersPoW(
         self, headers: list[CBlockHeader], consensusParams: Consensus.Params, peer: Peer
@@ -2774,16 +2887,14 @@ class PeerManagerImpl(PeerManager):
                 near_chaintip_work = tip.nChainWork - min(144 * GetBlockProof(tip), tip.nChainWork)
         return max(near_chaintip_work, self.m_chainman.MinimumChainWork())
 
-    def HandleUnconnectingHeaders(
-        self, pfrom: CNode, peer: Peer, headers: list[CBlockHeader]
-    ) -> None:
+    def HandleUnconnectingHeaders(self, peer: Peer, headers: list[CBlockHeader]) -> None:
         """Headers whose first one does not connect may be a BIP 130 announcement after blocks
         we missed: ask for the headers in between."""
         # Try to fill in the missing headers.
         with cs_main:
             best_header = self.m_chainman.m_best_header
         assert best_header is not None
-        if self.MaybeSendGetHeaders(pfrom, GetLocator(best_header), peer):
+        if self.MaybeSendGetHeaders(GetLocator(best_header), peer):
             LogDebug(
                 BCLog.NET,
                 "received header %s: missing prev block %s, sending getheaders (%d) to end "
@@ -2808,9 +2919,7 @@ class PeerManagerImpl(PeerManager):
             hashLastBlock = header.GetHash()
         return True
 
-    def IsContinuationOfLowWorkHeadersSync(
-        self, peer: Peer, pfrom: CNode, headers: list[CBlockHeader]
-    ) -> bool:
+    def IsContinuationOfLowWorkHeadersSync(self, peer: Peer, headers: list[CBlockHeader]) -> bool:
         """Feed the headers to a low-work headers sync under way with this peer: whether they
         were a valid continuation. ``headers`` is replaced by the headers ready for full
         validation (upstream swaps the vector). Requires peer.m_headers_sync_mutex."""
@@ -2828,7 +2937,7 @@ class PeerManagerImpl(PeerManager):
                 # successful (Assume upstream).
                 if locator.vHave:
                     # This cannot fail: we just cleared the last getheaders timestamp.
-                    self.MaybeSendGetHeaders(pfrom, locator, peer)
+                    self.MaybeSendGetHeaders(locator, peer)
                     LogDebug(
                         BCLog.NET,
                         "more getheaders (from %s) to peer=%d\n",
@@ -2892,7 +3001,6 @@ class PeerManagerImpl(PeerManager):
     def TryLowWorkHeadersSync(
         self,
         peer: Peer,
-        pfrom: CNode,
         chain_start_header: CBlockIndex,
         headers: list[CBlockHeader],
     ) -> bool:
@@ -2925,7 +3033,7 @@ class PeerManagerImpl(PeerManager):
 
                     # Process the headers with the new sync as normal; failures are handled
                     # inside IsContinuationOfLowWorkHeadersSync.
-                    self.IsContinuationOfLowWorkHeadersSync(peer, pfrom, headers)
+                    self.IsContinuationOfLowWorkHeadersSync(peer, headers)
             else:
                 LogDebug(
                     BCLog.NET,
@@ -2950,7 +3058,7 @@ class PeerManagerImpl(PeerManager):
             return True
         return bool(self.m_chainman.ActiveChain().Contains(header))
 
-    def MaybeSendGetHeaders(self, pfrom: CNode, locator: CBlockLocator, peer: Peer) -> bool:
+    def MaybeSendGetHeaders(self, locator: CBlockLocator, peer: Peer) -> bool:
         """Send a getheaders with ``locator``, unless one went out less than
         HEADERS_RESPONSE_TIME ago. True if it was sent."""
         current_time = NodeClock.now()
@@ -2959,13 +3067,13 @@ class PeerManagerImpl(PeerManager):
         # in-flight
         if current_time - peer.m_last_getheaders_timestamp > HEADERS_RESPONSE_TIME * 1_000_000:
             self.MakeAndPushMessage(
-                pfrom, NetMsgType.GETHEADERS, locator.serialize(), ZERO.serialize()
+                peer, NetMsgType.GETHEADERS, locator.serialize(), ZERO.serialize()
             )
             peer.m_last_getheaders_timestamp = current_time
             return True
         return False
 
-    def HeadersDirectFetchBlocks(self, pfrom: CNode, peer: Peer, last_header: CBlockIndex) -> None:
+    def HeadersDirectFetchBlocks(self, peer: Peer, last_header: CBlockIndex) -> None:
         """Given a new headers tip with at least our tip's work, request the blocks toward it
         when we are close to synced (CanDirectFetch)."""
         with cs_main:
@@ -3047,12 +3155,11 @@ class PeerManagerImpl(PeerManager):
                             # regular one
                             vGetData[0] = CInv(MSG_CMPCT_BLOCK, vGetData[0].hash)
                         self.MakeAndPushMessage(
-                            pfrom, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
+                            peer, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
                         )
 
     def UpdatePeerStateForReceivedHeaders(
         self,
-        pfrom: CNode,
         peer: Peer,
         last_header: CBlockIndex,
         received_new_header: bool,
@@ -3115,7 +3222,7 @@ class PeerManagerImpl(PeerManager):
                     self.m_outbound_peers_with_protect_from_disconnect += 1
 
     def ProcessHeadersMessage(
-        self, pfrom: CNode, peer: Peer, headers: list[CBlockHeader], via_compact_block: bool
+        self, peer: Peer, headers: list[CBlockHeader], via_compact_block: bool
     ) -> None:
         """Process a headers message (or a compact block's header): anti-DoS checks and the
         low-work headers sync, then validation, then peer state and direct fetch. ``headers``
@@ -3154,7 +3261,7 @@ class PeerManagerImpl(PeerManager):
         # If we're in the middle of headers sync, let it do its magic.
         have_headers_sync = False
         with peer.m_headers_sync_mutex:
-            already_validated_work = self.IsContinuationOfLowWorkHeadersSync(peer, pfrom, headers)
+            already_validated_work = self.IsContinuationOfLowWorkHeadersSync(peer, headers)
 
             # The headers we passed in may have been untouched (no headers sync in progress, or
             # a failure), erased (processed, nothing more to do, e.g. still in PRESYNC) or
@@ -3175,7 +3282,7 @@ class PeerManagerImpl(PeerManager):
         if not headers_connect_blockindex:
             # This could be a BIP 130 block announcement, use special logic for handling headers
             # that don't connect, as this could be benign.
-            self.HandleUnconnectingHeaders(pfrom, peer, headers)
+            self.HandleUnconnectingHeaders(peer, headers)
             return
         assert chain_start_header is not None
 
@@ -3202,7 +3309,7 @@ class PeerManagerImpl(PeerManager):
         # At this point, the headers connect to something in our block index. Do anti-DoS
         # checks to determine if we should process or store for later processing.
         if not already_validated_work and self.TryLowWorkHeadersSync(
-            peer, pfrom, chain_start_header, headers
+            peer, chain_start_header, headers
         ):
             # If we successfully started a low-work headers sync, then there should be no
             # headers to process any further.
@@ -3228,12 +3335,12 @@ class PeerManagerImpl(PeerManager):
         assert last is not None
 
         if processed and received_new_header:
-            self.LogBlockHeader(last, pfrom, False)
+            self.LogBlockHeader(last, peer, False)
 
         # Consider fetching more headers if we are not using our headers-sync mechanism.
         if nCount == self.m_opts.max_headers_result and not have_headers_sync:  # noqa: SIM102
             # Headers message had its maximum size; the peer may have more headers.
-            if self.MaybeSendGetHeaders(pfrom, GetLocator(last), peer):
+            if self.MaybeSendGetHeaders(GetLocator(last), peer):
                 LogDebug(
                     BCLog.NET,
                     "more getheaders (%d) to end to peer=%d (startheight:%d)\n",
@@ -3243,11 +3350,11 @@ class PeerManagerImpl(PeerManager):
                 )
 
         self.UpdatePeerStateForReceivedHeaders(
-            pfrom, peer, last, received_new_header, nCount == self.m_opts.max_headers_result
+            peer, last, received_new_header, nCount == self.m_opts.max_headers_result
         )
 
         # Consider immediately downloading blocks.
-        self.HeadersDirectFetchBlocks(pfrom, peer, last)
+        self.HeadersDirectFetchBlocks(peer, last)
 
     def ProcessInvalidTx(
         self,
@@ -3395,7 +3502,6 @@ class PeerManagerImpl(PeerManager):
 
     def PrepareBlockFilterRequest(
         self,
-        node: CNode,
         peer: Peer,
         filter_type: int,
         start_height: int,
@@ -3459,7 +3565,7 @@ class PeerManagerImpl(PeerManager):
         LogDebug(BCLog.NET, "Filter index for supported type %s not found\n", "basic")
         return None
 
-    def ProcessGetCFilters(self, node: CNode, peer: Peer, vRecv: DataStream) -> None:
+    def ProcessGetCFilters(self, peer: Peer, vRecv: DataStream) -> None:
         """Handle a getcfilters request; may disconnect the peer for a bad one."""
         filter_type_ser = vRecv.read_u8()
         start_height = vRecv.read_u32()
@@ -3467,14 +3573,14 @@ class PeerManagerImpl(PeerManager):
 
         if (
             self.PrepareBlockFilterRequest(
-                node, peer, filter_type_ser, start_height, stop_hash, MAX_GETCFILTERS_SIZE
+                peer, filter_type_ser, start_height, stop_hash, MAX_GETCFILTERS_SIZE
             )
             is None
         ):
             return
         # Serving filters needs a block filter index, which is not ported.
 
-    def ProcessGetCFHeaders(self, node: CNode, peer: Peer, vRecv: DataStream) -> None:
+    def ProcessGetCFHeaders(self, peer: Peer, vRecv: DataStream) -> None:
         """Handle a getcfheaders request; may disconnect the peer for a bad one."""
         filter_type_ser = vRecv.read_u8()
         start_height = vRecv.read_u32()
@@ -3482,21 +3588,20 @@ class PeerManagerImpl(PeerManager):
 
         if (
             self.PrepareBlockFilterRequest(
-                node, peer, filter_type_ser, start_height, stop_hash, MAX_GETCFHEADERS_SIZE
+                peer, filter_type_ser, start_height, stop_hash, MAX_GETCFHEADERS_SIZE
             )
             is None
         ):
             return
         # Serving filter headers needs a block filter index, which is not ported.
 
-    def ProcessGetCFCheckPt(self, node: CNode, peer: Peer, vRecv: DataStream) -> None:
+    def ProcessGetCFCheckPt(self, peer: Peer, vRecv: DataStream) -> None:
         """Handle a getcfcheckpt request; may disconnect the peer for a bad one."""
         filter_type_ser = vRecv.read_u8()
         stop_hash = uint256.deserialize(vRecv)
 
         if (
             self.PrepareBlockFilterRequest(
-                node,
                 peer,
                 filter_type_ser,
                 0,
@@ -3509,12 +3614,10 @@ class PeerManagerImpl(PeerManager):
         # Serving checkpoints needs a block filter index, which is not ported.
 
     def ProcessBlock(
-        self, node: CNode, block: CBlock, force_processing: bool, min_pow_checked: bool
+        self, peer: Peer, block: CBlock, force_processing: bool, min_pow_checked: bool
     ) -> None:
-        """Hand a block to validation; for a new block, note the time on the node and forget
+        """Hand a block to validation; for a new block, note the time on the peer and forget
         every request for it (it may have come from another peer than we asked)."""
-        peer = self.GetPeerRef(node.GetId())
-        assert peer is not None
         _, new_block = self.m_chainman.ProcessNewBlock(block, force_processing, min_pow_checked)
         if new_block:
             peer.m_last_block_time = GetTime()
@@ -3526,9 +3629,7 @@ class PeerManagerImpl(PeerManager):
             with cs_main:
                 self.mapBlockSource.pop(block.GetHash(), None)
 
-    def ProcessCompactBlockTxns(
-        self, pfrom: CNode, peer: Peer, block_transactions: BlockTransactions
-    ) -> None:
+    def ProcessCompactBlockTxns(self, peer: Peer, block_transactions: BlockTransactions) -> None:
         """Complete a compact block we asked this peer about with the transactions of its
         blocktxn; on a short id collision fall back to requesting the full block."""
         pblock = CBlock()
@@ -3596,7 +3697,7 @@ class PeerManagerImpl(PeerManager):
                         CInv(MSG_BLOCK | self.GetFetchFlags(peer), block_transactions.blockhash)
                     ]
                     self.MakeAndPushMessage(
-                        pfrom, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize)
+                        peer, NetMsgType.GETDATA, ser_vector(invs, CInv.serialize)
                     )
                 else:
                     self.RemoveBlockRequest(block_transactions.blockhash, peer.m_id)
@@ -3621,14 +3722,14 @@ class PeerManagerImpl(PeerManager):
             # We requested this block (it was in mapBlocksInFlight): force processing even if
             # it would not be a candidate for a new tip. That bypasses some anti-DoS logic in
             # AcceptBlock, which the compact block handler's own checks make safe.
-            self.ProcessBlock(pfrom, pblock, True, True)
+            self.ProcessBlock(peer, pblock, True, True)
 
-    def LogBlockHeader(self, index: CBlockIndex, peer: CNode, via_compact_block: bool) -> None:
+    def LogBlockHeader(self, index: CBlockIndex, peer: Peer, via_compact_block: bool) -> None:
         """Log a new, valid header (useful against selfish mining): always outside IBD."""
         cmpct = "cmpctblock " if via_compact_block else ""
         msg = (
             f"Saw new {cmpct}header hash={index.GetBlockHash().ToString()} "
-            f"height={index.nHeight} peer={peer.GetId()}{peer.LogIP(common.logging.fLogIPs)}"
+            f"height={index.nHeight} peer={peer.m_id}{peer.LogIP(common.logging.fLogIPs)}"
         )
         if self.m_chainman.IsInitialBlockDownload():
             LogDebug(BCLog.VALIDATION, "%s", msg)
@@ -3637,7 +3738,7 @@ class PeerManagerImpl(PeerManager):
 
     def ProcessMessage(
         self,
-        pfrom: CNode,
+        peer: Peer,
         msg_type: str,
         vRecv: DataStream,
         time_received: int,
@@ -3649,12 +3750,8 @@ class PeerManagerImpl(PeerManager):
             "received: %s (%u bytes) peer=%d\n",
             SanitizeString(msg_type),
             vRecv.size(),
-            pfrom.GetId(),
+            peer.m_id,
         )
-
-        peer: Peer | None = self.GetPeerRef(pfrom.GetId())
-        if peer is None:
-            return
 
         if msg_type == NetMsgType.VERSION:
             if peer.nVersion != 0:
@@ -3723,12 +3820,12 @@ class PeerManagerImpl(PeerManager):
                 return
 
             if peer.IsInboundConn() and addrMe.IsRoutable():
-                SeenLocal(addrMe)
+                self.m_connman.SeenLocal(addrMe)
 
             # Inbound peers send us their version message when they connect.
             # We send our version message in response.
             if peer.IsInboundConn():
-                self.PushNodeVersion(pfrom, peer)
+                self.PushNodeVersion(peer)
 
             # Change version
             greatest_common_version = min(nVersion, PROTOCOL_VERSION)
@@ -3736,7 +3833,7 @@ class PeerManagerImpl(PeerManager):
             peer.nVersion = nVersion
 
             if greatest_common_version >= WTXID_RELAY_VERSION:
-                self.MakeAndPushMessage(pfrom, NetMsgType.WTXIDRELAY)
+                self.MakeAndPushMessage(peer, NetMsgType.WTXIDRELAY)
 
             # Signal ADDRv2 support (BIP155).
             if greatest_common_version >= 70016:
@@ -3744,7 +3841,7 @@ class PeerManagerImpl(PeerManager):
                 # implementations reject messages they don't know. As a courtesy, don't send it
                 # to nodes with a version before 70016, as no software is known to support BIP155
                 # that doesn't announce at least that protocol version number.
-                self.MakeAndPushMessage(pfrom, NetMsgType.SENDADDRV2)
+                self.MakeAndPushMessage(peer, NetMsgType.SENDADDRV2)
 
             peer.m_has_all_wanted_services = self.HasAllDesirableServiceFlags(nServices)
             peer.m_their_services = nServices
@@ -3787,13 +3884,13 @@ class PeerManagerImpl(PeerManager):
                 ):
                     recon_salt = self.m_txreconciliation.PreRegisterPeer(peer.m_id)
                     self.MakeAndPushMessage(
-                        pfrom,
+                        peer,
                         NetMsgType.SENDTXRCNCL,
                         ser_u32(TXRECONCILIATION_VERSION),
                         ser_u64(recon_salt),
                     )
 
-            self.MakeAndPushMessage(pfrom, NetMsgType.VERACK)
+            self.MakeAndPushMessage(peer, NetMsgType.VERACK)
 
             # Potentially mark this peer as a preferred download peer.
             with cs_main:
@@ -3811,12 +3908,12 @@ class PeerManagerImpl(PeerManager):
             # block-relay-only peers.
             send_getaddr = False
             if not peer.IsInboundConn():
-                send_getaddr = self.SetupAddressRelay(pfrom, peer)
+                send_getaddr = self.SetupAddressRelay(peer)
             if send_getaddr:
                 # Do a one-time address fetch to help populate/update our addrman. We skip this
                 # for block-relay-only peers, to avoid leaking addr information and indicating
                 # that we will participate in addr relay.
-                self.MakeAndPushMessage(pfrom, NetMsgType.GETADDR)
+                self.MakeAndPushMessage(peer, NetMsgType.GETADDR)
                 peer.m_getaddr_sent = True
                 # When requesting a getaddr, accept an additional MAX_ADDR_TO_SEND addresses in
                 # response (bypassing the MAX_ADDR_PROCESSING_TOKEN_BUCKET limit).
@@ -3852,7 +3949,7 @@ class PeerManagerImpl(PeerManager):
 
             # If the peer is old enough to have the old alert system, send it the final alert.
             if greatest_common_version <= 70012:
-                self.MakeAndPushMessage(pfrom, "alert", _FINAL_ALERT)
+                self.MakeAndPushMessage(peer, "alert", _FINAL_ALERT)
 
             # Feeler connections exist only to verify if address is online.
             if peer.IsFeelerConn():
@@ -3886,7 +3983,7 @@ class PeerManagerImpl(PeerManager):
                 LogPrintf(
                     "New %s %s peer connected: version: %d, blocks=%d, peer=%d%s%s\n",
                     peer.ConnectionTypeAsString(),
-                    TransportTypeAsString(pfrom.m_transport.GetInfo().transport_type),
+                    TransportTypeAsString(peer.m_transport_type),
                     peer.nVersion,
                     peer.m_starting_height,
                     peer.m_id,
@@ -3900,7 +3997,7 @@ class PeerManagerImpl(PeerManager):
                 # non-NODE NETWORK peers as well, because they may wish to request compact blocks
                 # from us
                 self.MakeAndPushMessage(
-                    pfrom, NetMsgType.SENDCMPCT, ser_bool(False), ser_u64(CMPCTBLOCKS_VERSION)
+                    peer, NetMsgType.SENDCMPCT, ser_bool(False), ser_u64(CMPCTBLOCKS_VERSION)
                 )
 
             if self.m_txreconciliation is not None:  # noqa: SIM102 (upstream's nesting)
@@ -4019,7 +4116,7 @@ class PeerManagerImpl(PeerManager):
 
             # Peer must not offer us reconciliations if we specified no tx relay support in
             # VERSION.
-            if self.RejectIncomingTxs(pfrom):
+            if self.RejectIncomingTxs(peer):
                 LogDebug(
                     BCLog.NET,
                     "sendtxrcncl received to which we indicated no tx relay, %s\n",
@@ -4088,7 +4185,7 @@ class PeerManagerImpl(PeerManager):
 
             vAddr: list[CAddress] = vRecv.read_vector(lambda s: CAddress.deserialize(s, ser_params))
 
-            if not self.SetupAddressRelay(pfrom, peer):
+            if not self.SetupAddressRelay(peer):
                 LogDebug(
                     BCLog.NET,
                     "ignoring %s message from %s peer=%d\n",
@@ -4193,7 +4290,7 @@ class PeerManagerImpl(PeerManager):
                 self.Misbehaving(peer, f"inv message size = {len(vInv)}")
                 return
 
-            reject_tx_invs = self.RejectIncomingTxs(pfrom)
+            reject_tx_invs = self.RejectIncomingTxs(peer)
 
             with cs_main, self.m_tx_download_mutex:
                 current_time = GetTimeMicros()
@@ -4278,7 +4375,7 @@ class PeerManagerImpl(PeerManager):
                     ):
                         best_header = self.m_chainman.m_best_header
                         assert best_header is not None
-                        if self.MaybeSendGetHeaders(pfrom, GetLocator(best_header), peer):
+                        if self.MaybeSendGetHeaders(GetLocator(best_header), peer):
                             LogDebug(
                                 BCLog.NET,
                                 "getheaders (%d) %s to peer=%d\n",
@@ -4318,7 +4415,7 @@ class PeerManagerImpl(PeerManager):
 
             with peer.m_getdata_requests_mutex:
                 peer.m_getdata_requests.extend(getdata_inv)
-                self.ProcessGetData(pfrom, peer, interruptMsgProc)
+                self.ProcessGetData(peer, interruptMsgProc)
 
             return
 
@@ -4422,7 +4519,7 @@ class PeerManagerImpl(PeerManager):
                     recent_block = self.m_most_recent_block
                 # Unlock m_most_recent_block_mutex to avoid cs_main lock inversion
             if recent_block is not None:
-                self.SendBlockTransactions(pfrom, peer, recent_block, req)
+                self.SendBlockTransactions(peer, recent_block, req)
                 return
 
             getblocktxn_pos: FlatFilePos | None = None
@@ -4450,7 +4547,7 @@ class PeerManagerImpl(PeerManager):
                 # this read never fails.
                 assert getblocktxn_block is not None
 
-                self.SendBlockTransactions(pfrom, peer, getblocktxn_block, req)
+                self.SendBlockTransactions(peer, getblocktxn_block, req)
                 return
 
             # An older block was requested (should never happen in practice, but can happen in
@@ -4509,7 +4606,7 @@ class PeerManagerImpl(PeerManager):
                     )
                     # Just respond with an empty headers message, to tell the peer to go away
                     # but not treat us as unresponsive.
-                    self.MakeAndPushMessage(pfrom, NetMsgType.HEADERS, ser_compact_size(0))
+                    self.MakeAndPushMessage(peer, NetMsgType.HEADERS, ser_compact_size(0))
                     return
 
                 getheaders_state = self.State(peer.m_id)
@@ -4568,11 +4665,11 @@ class PeerManagerImpl(PeerManager):
                     if getheaders_pindex is not None
                     else self.m_chainman.ActiveChain().Tip()
                 )
-                self.MakeAndPushMessage(pfrom, NetMsgType.HEADERS, _ser_headers(vHeaders))
+                self.MakeAndPushMessage(peer, NetMsgType.HEADERS, _ser_headers(vHeaders))
             return
 
         if msg_type == NetMsgType.TX:
-            if self.RejectIncomingTxs(pfrom):
+            if self.RejectIncomingTxs(peer):
                 LogDebug(
                     BCLog.NET,
                     "transaction sent in violation of protocol, %s",
@@ -4661,9 +4758,7 @@ class PeerManagerImpl(PeerManager):
                     # Doesn't connect (or is genesis): rather than DoS in AcceptBlockHeader,
                     # request deeper headers.
                     if not self.m_chainman.IsInitialBlockDownload():
-                        self.MaybeSendGetHeaders(
-                            pfrom, GetLocator(self.m_chainman.m_best_header), peer
-                        )
+                        self.MaybeSendGetHeaders(GetLocator(self.m_chainman.m_best_header), peer)
                     return
                 elif (
                     cmpct_prev_block.nChainWork + CalculateClaimedHeadersWork([cmpctblock.header])
@@ -4695,7 +4790,7 @@ class PeerManagerImpl(PeerManager):
             pindex = cmpct_pindex[0]
             assert pindex is not None
             if received_new_header:
-                self.LogBlockHeader(pindex, pfrom, True)
+                self.LogBlockHeader(pindex, peer, True)
 
             fProcessBLOCKTXN = False
 
@@ -4740,7 +4835,7 @@ class PeerManagerImpl(PeerManager):
                         # probably be useless so we just grab the block via normal getdata
                         cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
                         self.MakeAndPushMessage(
-                            pfrom, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
+                            peer, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
                         )
                     return
 
@@ -4786,7 +4881,7 @@ class PeerManagerImpl(PeerManager):
                                 # request it
                                 cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
                                 self.MakeAndPushMessage(
-                                    pfrom,
+                                    peer,
                                     NetMsgType.GETDATA,
                                     ser_vector(cmpct_vInv, CInv.serialize),
                                 )
@@ -4806,7 +4901,7 @@ class PeerManagerImpl(PeerManager):
                             # as long as it's first...
                             cmpct_req.blockhash = pindex.GetBlockHash()
                             self.MakeAndPushMessage(
-                                pfrom, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
+                                peer, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
                             )
                         elif peer.m_bip152_highbandwidth_to and (
                             not peer.IsInboundConn()
@@ -4819,7 +4914,7 @@ class PeerManagerImpl(PeerManager):
                             # reserve for the first outbound)
                             cmpct_req.blockhash = pindex.GetBlockHash()
                             self.MakeAndPushMessage(
-                                pfrom, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
+                                peer, NetMsgType.GETBLOCKTXN, cmpct_req.serialize()
                             )
                         else:
                             # Give up for this peer and wait for other peer(s)
@@ -4848,7 +4943,7 @@ class PeerManagerImpl(PeerManager):
                         # will probably be useless - request the block normally
                         cmpct_vInv = [CInv(MSG_BLOCK | self.GetFetchFlags(peer), blockhash)]
                         self.MakeAndPushMessage(
-                            pfrom, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
+                            peer, NetMsgType.GETDATA, ser_vector(cmpct_vInv, CInv.serialize)
                         )
                         return
                     else:
@@ -4858,14 +4953,14 @@ class PeerManagerImpl(PeerManager):
             # release cs_main
 
             if fProcessBLOCKTXN:
-                self.ProcessCompactBlockTxns(pfrom, peer, BlockTransactions(blockhash, []))
+                self.ProcessCompactBlockTxns(peer, BlockTransactions(blockhash, []))
                 return
 
             if fRevertToHeaderProcessing:
                 # Headers from HB compact block peers may be relayed before full validation
                 # (BIP 152): don't disconnect if the header is for an invalid block. A peer
                 # building on an invalid chain is still detected and disconnected.
-                self.ProcessHeadersMessage(pfrom, peer, [cmpctblock.header], True)
+                self.ProcessHeadersMessage(peer, [cmpctblock.header], True)
                 return
 
             if fBlockReconstructed:
@@ -4876,7 +4971,7 @@ class PeerManagerImpl(PeerManager):
                 # since we only reconstruct when close to the tip (CanDirectFetch), never
                 # download before a chain has the minimum work, and ignore compact blocks with
                 # less work than our tip: treat reconstructed blocks as requested.
-                self.ProcessBlock(pfrom, cmpct_block, True, True)
+                self.ProcessBlock(peer, cmpct_block, True, True)
                 with cs_main:  # hold cs_main for CBlockIndex::IsValid()
                     if pindex.IsValid(BLOCK_VALID_TRANSACTIONS):
                         # Clear download state for this block, which is in process from some
@@ -4897,7 +4992,7 @@ class PeerManagerImpl(PeerManager):
 
             resp = BlockTransactions.deserialize(vRecv)
 
-            self.ProcessCompactBlockTxns(pfrom, peer, resp)
+            self.ProcessCompactBlockTxns(peer, resp)
             return
 
         if msg_type == NetMsgType.HEADERS:
@@ -4921,7 +5016,7 @@ class PeerManagerImpl(PeerManager):
                 headers.append(CBlockHeader.deserialize(vRecv))
                 vRecv.ReadCompactSize()  # ignore tx count; assume it is 0.
 
-            self.ProcessHeadersMessage(pfrom, peer, headers, False)
+            self.ProcessHeadersMessage(peer, headers, False)
 
             # Check if the headers presync progress needs to be reported to validation. This
             # needs to be done without holding the m_headers_presync_mutex lock.
@@ -4990,7 +5085,7 @@ class PeerManagerImpl(PeerManager):
                     >= self.GetAntiDoSWorkThreshold()
                 ):
                     min_pow_checked = True
-            self.ProcessBlock(pfrom, pblock, forceProcessing, min_pow_checked)
+            self.ProcessBlock(peer, pblock, forceProcessing, min_pow_checked)
             return
 
         if msg_type == NetMsgType.GETADDR:
@@ -5008,7 +5103,7 @@ class PeerManagerImpl(PeerManager):
                 return
 
             # Since this must be an inbound connection, SetupAddressRelay will never fail.
-            self.SetupAddressRelay(pfrom, peer)
+            self.SetupAddressRelay(peer)
 
             # Only send one GetAddr response per connection to reduce resource waste and
             # discourage addr stamping of INV announcements.
@@ -5024,7 +5119,7 @@ class PeerManagerImpl(PeerManager):
                 )
             else:
                 getaddr_addrs = self.m_connman.GetAddresses(
-                    pfrom, MAX_ADDR_TO_SEND, MAX_PCT_ADDR_TO_SEND
+                    peer.m_id, MAX_ADDR_TO_SEND, MAX_PCT_ADDR_TO_SEND
                 )
             for getaddr_addr in getaddr_addrs:
                 self.PushAddress(peer, getaddr_addr)
@@ -5077,7 +5172,7 @@ class PeerManagerImpl(PeerManager):
                 # it, if the remote node sends a ping once per second and this node takes 5
                 # seconds to respond to each, the 5th ping the remote sends would appear to
                 # return very quickly.
-                self.MakeAndPushMessage(pfrom, NetMsgType.PONG, ser_u64(nonce))
+                self.MakeAndPushMessage(peer, NetMsgType.PONG, ser_u64(nonce))
             return
 
         if msg_type == NetMsgType.PONG:
@@ -5220,15 +5315,15 @@ class PeerManagerImpl(PeerManager):
             return
 
         if msg_type == NetMsgType.GETCFILTERS:
-            self.ProcessGetCFilters(pfrom, peer, vRecv)
+            self.ProcessGetCFilters(peer, vRecv)
             return
 
         if msg_type == NetMsgType.GETCFHEADERS:
-            self.ProcessGetCFHeaders(pfrom, peer, vRecv)
+            self.ProcessGetCFHeaders(peer, vRecv)
             return
 
         if msg_type == NetMsgType.GETCFCHECKPT:
-            self.ProcessGetCFCheckPt(pfrom, peer, vRecv)
+            self.ProcessGetCFCheckPt(peer, vRecv)
             return
 
         if msg_type == NetMsgType.NOTFOUND:
@@ -5251,7 +5346,7 @@ class PeerManagerImpl(PeerManager):
         )
         return
 
-    def MaybeDiscourageAndDisconnect(self, pnode: CNode, peer: Peer) -> bool:
+    def MaybeDiscourageAndDisconnect(self, peer: Peer) -> bool:
         """Disconnect a misbehaving peer and discourage its address, with upstream's exemptions.
         True if the peer was marked for disconnection here."""
         with peer.m_misbehavior_mutex:
@@ -5291,10 +5386,10 @@ class PeerManagerImpl(PeerManager):
         self.m_connman.DisconnectNode(peer.addr)
         return True
 
-    def ProcessMessages(self, pfrom: CNode, interruptMsgProc: threading.Event) -> bool:
+    def ProcessMessages(self, nodeid: NodeId, interruptMsgProc: threading.Event) -> bool:
         """Serve queued getdata, then process at most one message. True if there is more work.
         Requires g_msgproc_mutex."""
-        peer: Peer | None = self.GetPeerRef(pfrom.GetId())
+        peer: Peer | None = self.GetPeerRef(nodeid)
         if peer is None:
             return False
 
@@ -5305,7 +5400,7 @@ class PeerManagerImpl(PeerManager):
 
         with peer.m_getdata_requests_mutex:
             if peer.m_getdata_requests:
-                self.ProcessGetData(pfrom, peer, interruptMsgProc)
+                self.ProcessGetData(peer, interruptMsgProc)
 
         processed_orphan = self.ProcessOrphanTx(peer)
 
@@ -5321,10 +5416,10 @@ class PeerManagerImpl(PeerManager):
                 return True
 
         # Don't bother if send buffer is too full to respond anyway
-        if pfrom.fPauseSend:
+        if peer.m_send_buffer_full:
             return False
 
-        poll_result = pfrom.PollMessage()
+        poll_result = self.m_connman.PollMessage(peer.m_id)
         if poll_result is None:
             # No message to process
             return False
@@ -5335,10 +5430,10 @@ class PeerManagerImpl(PeerManager):
             # DataStream has no peek: take the payload and give the message a fresh stream.
             payload = msg.m_recv.read_rest()
             msg.m_recv = DataStream(payload)
-            net.CaptureMessage(peer.addr, msg.m_type, payload, True)
+            self.m_connman.CaptureMessage(peer.addr, msg.m_type, payload, True)
 
         try:
-            self.ProcessMessage(pfrom, msg.m_type, msg.m_recv, msg.m_time, interruptMsgProc)
+            self.ProcessMessage(peer, msg.m_type, msg.m_recv, msg.m_time, interruptMsgProc)
             if interruptMsgProc.is_set():
                 return False
             with peer.m_getdata_requests_mutex:
@@ -5362,7 +5457,7 @@ class PeerManagerImpl(PeerManager):
 
         return fMoreWork
 
-    def ConsiderEviction(self, pto: CNode, peer: Peer, time_in_seconds: int) -> None:
+    def ConsiderEviction(self, peer: Peer, time_in_seconds: int) -> None:
         """Consider evicting an outbound peer whose best known block has stayed behind our tip:
         CHAIN_SYNC_TIMEOUT, then one getheaders and HEADERS_RESPONSE_TIME, then disconnect."""
         state = self.State(peer.m_id)
@@ -5425,7 +5520,7 @@ class PeerManagerImpl(PeerManager):
                     # go out or be skipped because of a getheaders in-flight already, in which
                     # case the peer should still respond to us with a sufficiently high work
                     # chain tip.
-                    self.MaybeSendGetHeaders(pto, GetLocator(work_header.pprev), peer)
+                    self.MaybeSendGetHeaders(GetLocator(work_header.pprev), peer)
                     LogDebug(
                         BCLog.NET,
                         "sending getheaders to outbound peer=%d to verify chain work (current "
@@ -5456,9 +5551,7 @@ class PeerManagerImpl(PeerManager):
             youngest_peer: tuple[NodeId, int] = (NodeId(-1), 0)
             next_youngest_peer: tuple[NodeId, int] = (NodeId(-1), 0)
 
-            def find_youngest(pnode: CNode) -> None:
-                peer = self.GetPeerRef(pnode.GetId())
-                assert peer is not None
+            def find_youngest(peer: Peer) -> None:
                 nonlocal youngest_peer, next_youngest_peer
                 if not peer.IsBlockOnlyConn() or peer.m_disconnecting:
                     return
@@ -5466,16 +5559,14 @@ class PeerManagerImpl(PeerManager):
                     next_youngest_peer = youngest_peer
                     youngest_peer = (peer.m_id, peer.m_last_block_time)
 
-            self.m_connman.ForEachNode(find_youngest)
+            self.ForEachPeer(find_youngest)
             to_disconnect = youngest_peer[0]
             if youngest_peer[1] > next_youngest_peer[1]:
                 # Our newest block-relay-only peer gave us a block more recently; disconnect our
                 # second youngest.
                 to_disconnect = next_youngest_peer[0]
 
-            def evict_block_relay(pnode: CNode) -> bool:
-                peer = self.GetPeerRef(pnode.GetId())
-                assert peer is not None
+            def evict_block_relay(peer: Peer) -> bool:
                 # Make sure we're not getting a block right now, and that we've been connected
                 # long enough for this eviction to happen at all. Note that we only request
                 # blocks from a peer if we learn of a valid headers chain with at least as much
@@ -5505,7 +5596,7 @@ class PeerManagerImpl(PeerManager):
                     )
                 return False
 
-            self.m_connman.ForNode(to_disconnect, evict_block_relay)
+            self.ForPeer(to_disconnect, evict_block_relay)
 
         # Check whether we have too many outbound-full-relay peers
         if self.m_connman.GetExtraFullOutboundCount() > 0:
@@ -5517,9 +5608,7 @@ class PeerManagerImpl(PeerManager):
             worst_peer = NodeId(-1)
             oldest_block_announcement = (1 << 63) - 1  # std::numeric_limits<int64_t>::max()
 
-            def find_worst(pnode: CNode) -> None:
-                peer = self.GetPeerRef(pnode.GetId())
-                assert peer is not None
+            def find_worst(peer: Peer) -> None:
                 nonlocal worst_peer, oldest_block_announcement
                 # Only consider outbound-full-relay peers that are not already marked for
                 # disconnection
@@ -5542,12 +5631,10 @@ class PeerManagerImpl(PeerManager):
                     worst_peer = peer.m_id
                     oldest_block_announcement = state.m_last_block_announcement
 
-            self.m_connman.ForEachNode(find_worst)
+            self.ForEachPeer(find_worst)
             if worst_peer != -1:
 
-                def evict_full_outbound(pnode: CNode) -> bool:
-                    peer = self.GetPeerRef(pnode.GetId())
-                    assert peer is not None
+                def evict_full_outbound(peer: Peer) -> bool:
                     # Only disconnect a peer that has been connected to us for some reasonable
                     # fraction of our check-frequency, to give it time for new information to
                     # have arrived. Also don't disconnect any peer we're trying to download a
@@ -5575,7 +5662,7 @@ class PeerManagerImpl(PeerManager):
                         )
                         return False
 
-                disconnected = self.m_connman.ForNode(worst_peer, evict_full_outbound)
+                disconnected = self.ForPeer(worst_peer, evict_full_outbound)
                 if disconnected:
                     # If we disconnected an extra peer, that means we successfully connected to
                     # at least one peer after the last time we detected a stale tip. Don't try
@@ -5611,12 +5698,12 @@ class PeerManagerImpl(PeerManager):
                 self.m_connman.StartExtraBlockRelayPeers()
                 self.m_initial_sync_finished = True
 
-    def MaybeSendPing(self, node_to: CNode, peer: Peer, now: int) -> None:
+    def MaybeSendPing(self, peer: Peer, now: int) -> None:
         """Send a ping every PING_INTERVAL or when RPC asked for one; disconnect a peer whose
         ping went unanswered for TIMEOUT_INTERVAL. ``now`` (microseconds) is mockable, so
         setmocktime may time pings out."""
         if (
-            self.m_connman.ShouldRunInactivityChecks(node_to, now // 1_000_000)
+            self.m_connman.ShouldRunInactivityChecks(peer.m_id, now // 1_000_000)
             and peer.m_ping_nonce_sent
             and now > peer.m_ping_start + TIMEOUT_INTERVAL * 1_000_000
         ):
@@ -5649,13 +5736,13 @@ class PeerManagerImpl(PeerManager):
             peer.m_ping_start = now
             if peer.GetCommonVersion() > BIP0031_VERSION:
                 peer.m_ping_nonce_sent = nonce
-                self.MakeAndPushMessage(node_to, NetMsgType.PING, ser_u64(nonce))
+                self.MakeAndPushMessage(peer, NetMsgType.PING, ser_u64(nonce))
             else:
                 # Peer is too old to support ping command with nonce, pong will never arrive.
                 peer.m_ping_nonce_sent = 0
-                self.MakeAndPushMessage(node_to, NetMsgType.PING)
+                self.MakeAndPushMessage(peer, NetMsgType.PING)
 
-    def MaybeSendAddr(self, node: CNode, peer: Peer, current_time: int) -> None:
+    def MaybeSendAddr(self, peer: Peer, current_time: int) -> None:
         """Send ``addr`` messages on a Poisson schedule, and our own address about daily.
         ``current_time`` in microseconds."""
         # Nothing to do for non-address-relay peers
@@ -5667,7 +5754,7 @@ class PeerManagerImpl(PeerManager):
         with peer.m_addr_send_times_mutex:
             # Periodically advertise our local address to the peer.
             if (
-                net.fListen
+                self.m_connman.GetListen()
                 and not self.m_chainman.IsInitialBlockDownload()
                 and peer.m_next_local_addr_send < current_time
             ):
@@ -5717,19 +5804,19 @@ class PeerManagerImpl(PeerManager):
 
             if peer.m_wants_addrv2:
                 self.MakeAndPushMessage(
-                    node,
+                    peer,
                     NetMsgType.ADDRV2,
                     ser_vector(peer.m_addrs_to_send, lambda a: a.serialize(CAddress.V2_NETWORK)),
                 )
             else:
                 self.MakeAndPushMessage(
-                    node,
+                    peer,
                     NetMsgType.ADDR,
                     ser_vector(peer.m_addrs_to_send, lambda a: a.serialize(CAddress.V1_NETWORK)),
                 )
             peer.m_addrs_to_send.clear()
 
-    def MaybeSendSendHeaders(self, node: CNode, peer: Peer) -> None:
+    def MaybeSendSendHeaders(self, peer: Peer) -> None:
         """Send a single ``sendheaders`` (BIP 130) once initial headers sync with this peer is
         done: headers announcements during that sync would confuse its state tracking."""
         if not peer.m_sent_sendheaders and peer.GetCommonVersion() >= SENDHEADERS_VERSION:
@@ -5743,10 +5830,10 @@ class PeerManagerImpl(PeerManager):
                     # Tell our peer we prefer to receive headers rather than inv's. We send this
                     # to non-NODE NETWORK peers as well, because even non-NODE NETWORK peers can
                     # announce blocks (such as pruning nodes)
-                    self.MakeAndPushMessage(node, NetMsgType.SENDHEADERS)
+                    self.MakeAndPushMessage(peer, NetMsgType.SENDHEADERS)
                     peer.m_sent_sendheaders = True
 
-    def MaybeSendFeefilter(self, pto: CNode, peer: Peer, current_time: int) -> None:
+    def MaybeSendFeefilter(self, peer: Peer, current_time: int) -> None:
         """Send ``feefilter`` (BIP133) on a Poisson schedule, sooner after a big change.
         ``current_time`` in microseconds."""
         if self.m_opts.ignore_incoming_txs:
@@ -5780,7 +5867,7 @@ class PeerManagerImpl(PeerManager):
             # We always have a fee filter of at least the min relay fee
             filterToSend = max(filterToSend, self.m_mempool.m_opts.min_relay_feerate.GetFeePerK())
             if filterToSend != peer.m_fee_filter_sent:
-                self.MakeAndPushMessage(pto, NetMsgType.FEEFILTER, ser_i64(filterToSend))
+                self.MakeAndPushMessage(peer, NetMsgType.FEEFILTER, ser_i64(filterToSend))
                 peer.m_fee_filter_sent = filterToSend
             peer.m_next_send_feefilter = current_time + self.m_rng.rand_exp_duration(
                 AVG_FEEFILTER_BROADCAST_INTERVAL
@@ -5796,21 +5883,17 @@ class PeerManagerImpl(PeerManager):
                 MAX_FEEFILTER_CHANGE_DELAY
             )
 
-    def RejectIncomingTxs(self, peer: CNode) -> bool:
+    def RejectIncomingTxs(self, peer: Peer) -> bool:
         """Whether we reject transactions (and tx invs) from this peer."""
-        peerref = self.GetPeerRef(peer.GetId())
-        assert peerref is not None
         # block-relay-only peers may never send txs to us
-        if peerref.IsBlockOnlyConn():
+        if peer.IsBlockOnlyConn():
             return True
-        if peerref.IsFeelerConn():
+        if peer.IsFeelerConn():
             return True
         # In -blocksonly mode, peers need the 'relay' permission to send txs to us
-        return self.m_opts.ignore_incoming_txs and not peerref.HasPermission(
-            NetPermissionFlags.Relay
-        )
+        return self.m_opts.ignore_incoming_txs and not peer.HasPermission(NetPermissionFlags.Relay)
 
-    def SetupAddressRelay(self, node: CNode, peer: Peer) -> bool:
+    def SetupAddressRelay(self, peer: Peer) -> bool:
         """Whether address relay is permitted with the peer; turns it on (with its m_addr_known
         filter) on first use."""
         # We don't participate in addr relay with outbound block-relay-only connections to
@@ -5828,22 +5911,22 @@ class PeerManagerImpl(PeerManager):
 
         return True
 
-    def SendMessages(self, pto: CNode) -> bool:
+    def SendMessages(self, nodeid: NodeId) -> bool:
         """Everything we send on our own initiative, in upstream's order. Requires
         g_msgproc_mutex."""
-        peer: Peer | None = self.GetPeerRef(pto.GetId())
+        peer: Peer | None = self.GetPeerRef(nodeid)
         if peer is None:
             return False
         consensusParams = self.m_chainparams.GetConsensus()
 
         # We must call MaybeDiscourageAndDisconnect first, to ensure that we'll disconnect
         # misbehaving peers even before the version handshake is complete.
-        if self.MaybeDiscourageAndDisconnect(pto, peer):
+        if self.MaybeDiscourageAndDisconnect(peer):
             return True
 
         # Initiate version handshake for outbound connections
         if not peer.IsInboundConn() and not peer.m_outbound_version_message_sent:
-            self.PushNodeVersion(pto, peer)
+            self.PushNodeVersion(peer)
             peer.m_outbound_version_message_sent = True
 
         # Don't send anything until the version handshake is complete
@@ -5864,15 +5947,15 @@ class PeerManagerImpl(PeerManager):
             self.RequestDisconnect(peer)
             return True
 
-        self.MaybeSendPing(pto, peer, current_time)
+        self.MaybeSendPing(peer, current_time)
 
         # MaybeSendPing may have marked peer for disconnection
         if peer.m_disconnecting:
             return True
 
-        self.MaybeSendAddr(pto, peer, current_time)
+        self.MaybeSendAddr(peer, current_time)
 
-        self.MaybeSendSendHeaders(pto, peer)
+        self.MaybeSendSendHeaders(peer)
 
         with cs_main:
             state = self.State(peer.m_id)
@@ -5914,7 +5997,7 @@ class PeerManagerImpl(PeerManager):
                     pindexStart = best_header
                     if pindexStart.pprev is not None:
                         pindexStart = pindexStart.pprev
-                    if self.MaybeSendGetHeaders(pto, GetLocator(pindexStart), peer):
+                    if self.MaybeSendGetHeaders(GetLocator(pindexStart), peer):
                         LogDebug(
                             BCLog.NET,
                             "initial getheaders (%d) to peer=%d (startheight:%d)\n",
@@ -6016,7 +6099,7 @@ class PeerManagerImpl(PeerManager):
                                 cached_cmpctblock_msg = self.m_most_recent_compact_block.serialize()
                         if cached_cmpctblock_msg is not None:
                             self.MakeAndPushMessage(
-                                pto, NetMsgType.CMPCTBLOCK, cached_cmpctblock_msg
+                                peer, NetMsgType.CMPCTBLOCK, cached_cmpctblock_msg
                             )
                         else:
                             announce_block = self.m_chainman.m_blockman.ReadBlock(pBestIndex)
@@ -6025,7 +6108,7 @@ class PeerManagerImpl(PeerManager):
                                 announce_block, self.m_rng.rand64()
                             )
                             self.MakeAndPushMessage(
-                                pto, NetMsgType.CMPCTBLOCK, announce_cmpctblock.serialize()
+                                peer, NetMsgType.CMPCTBLOCK, announce_cmpctblock.serialize()
                             )
                         state.pindexBestHeaderSent = pBestIndex
                     elif peer.m_prefers_headers:
@@ -6047,7 +6130,7 @@ class PeerManagerImpl(PeerManager):
                                 vHeaders[0].GetHash().ToString(),
                                 peer.m_id,
                             )
-                        self.MakeAndPushMessage(pto, NetMsgType.HEADERS, _ser_headers(vHeaders))
+                        self.MakeAndPushMessage(peer, NetMsgType.HEADERS, _ser_headers(vHeaders))
                         state.pindexBestHeaderSent = pBestIndex
                     else:
                         fRevertToInv = True
@@ -6094,7 +6177,7 @@ class PeerManagerImpl(PeerManager):
                     vInv.append(CInv(MSG_BLOCK, hash))
                     if len(vInv) == MAX_INV_SZ:
                         self.MakeAndPushMessage(
-                            pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
+                            peer, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
                         )
                         vInv.clear()
                 peer.m_blocks_for_inv_relay.clear()
@@ -6154,7 +6237,7 @@ class PeerManagerImpl(PeerManager):
                                 vInv.append(mempool_inv)
                                 if len(vInv) == MAX_INV_SZ:
                                     self.MakeAndPushMessage(
-                                        pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
+                                        peer, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
                                     )
                                     vInv.clear()
 
@@ -6212,7 +6295,7 @@ class PeerManagerImpl(PeerManager):
                                 nRelayedTransactions += 1
                                 if len(vInv) == MAX_INV_SZ:
                                     self.MakeAndPushMessage(
-                                        pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
+                                        peer, NetMsgType.INV, ser_vector(vInv, CInv.serialize)
                                     )
                                     vInv.clear()
                                 tx_relay.m_tx_inventory_known_filter.insert(relay_inv.hash)
@@ -6222,7 +6305,7 @@ class PeerManagerImpl(PeerManager):
                         with self.m_mempool.cs:
                             tx_relay.m_last_inv_sequence = self.m_mempool.GetSequence()
             if vInv:
-                self.MakeAndPushMessage(pto, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
+                self.MakeAndPushMessage(peer, NetMsgType.INV, ser_vector(vInv, CInv.serialize))
 
             # Detect whether we're stalling
             stalling_timeout = self.m_block_stalling_timeout
@@ -6319,7 +6402,7 @@ class PeerManagerImpl(PeerManager):
 
             # Check that outbound peers have reasonable chains. GetTime() is used by this
             # anti-DoS logic so we can test this using mocktime
-            self.ConsiderEviction(pto, peer, GetTime())
+            self.ConsiderEviction(peer, GetTime())
 
             #
             # Message: getdata (blocks)
@@ -6387,16 +6470,16 @@ class PeerManagerImpl(PeerManager):
                     )
                     if len(vGetData) >= MAX_GETDATA_SZ:
                         self.MakeAndPushMessage(
-                            pto, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
+                            peer, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
                         )
                         vGetData.clear()
 
             if vGetData:
                 self.MakeAndPushMessage(
-                    pto, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
+                    peer, NetMsgType.GETDATA, ser_vector(vGetData, CInv.serialize)
                 )
         # release cs_main
-        self.MaybeSendFeefilter(pto, peer, current_time)
+        self.MaybeSendFeefilter(peer, current_time)
         return True
 
     def _compare_inv_mempool_order(self, a: uint256, b: uint256) -> int:

@@ -8,6 +8,8 @@ ThreadMessageHandler at the same time (upstream expresses that with g_msgproc_mu
 
 from __future__ import annotations
 
+import threading
+
 from common.connection_types import ConnectionType
 from common.net_permissions import NetPermissionFlags
 from common.netaddress import Network
@@ -34,11 +36,13 @@ from common.serialize import (
     ser_u64,
 )
 
+from .interfaces import (
+    CSerializedNetMsg,
+    NetEventsInterface,
+)
 from .net import (
     CConnman,
     CNode,
-    CSerializedNetMsg,
-    NetEventsInterface,
     PeerOptionsFor,
 )
 
@@ -101,7 +105,7 @@ class ConnmanTestMsg(CConnman):
         connman = self
 
         peerman.InitializeNode(node.GetId(), PeerOptionsFor(node), local_services)
-        peerman.SendMessages(node)
+        peerman.SendMessages(node.GetId())
         self.FlushSendBuffer(node)  # Drop the version message added by SendMessages.
 
         msg_version = CSerializedNetMsg(
@@ -122,24 +126,30 @@ class ConnmanTestMsg(CConnman):
         )
 
         connman.ReceiveMsgFrom(node, msg_version)
-        node.fPauseSend = False
+        self._SetPauseSend(node, False)
         connman.ProcessMessagesOnce(node)
-        peerman.SendMessages(node)
+        peerman.SendMessages(node.GetId())
         self.FlushSendBuffer(node)  # Drop the verack message added by SendMessages.
         if node.fDisconnect:
             return
         if successfully_connected:
             msg_verack = CSerializedNetMsg(data=b"", m_type=NetMsgType.VERACK)
             connman.ReceiveMsgFrom(node, msg_verack)
-            node.fPauseSend = False
+            self._SetPauseSend(node, False)
             connman.ProcessMessagesOnce(node)
-            peerman.SendMessages(node)
+            peerman.SendMessages(node.GetId())
             assert node.fSuccessfullyConnected
 
     def ProcessMessagesOnce(self, node: CNode) -> bool:
         """One ProcessMessages call for ``node``: whether it has more work."""
         assert self.m_msgproc is not None
-        return self.m_msgproc.ProcessMessages(node, self.flagInterruptMsgProc)
+        return self.m_msgproc.ProcessMessages(node.GetId(), threading.Event())
+
+    def SendMessagesOnce(self, node: CNode) -> bool:
+        """One SendMessages call for ``node`` (upstream's tests call the PeerManager's
+        SendMessages directly; a seam here lets them stay the same across the split)."""
+        assert self.m_msgproc is not None
+        return self.m_msgproc.SendMessages(node.GetId())
 
     def NodeReceiveMsgBytes(self, node: CNode, msg_bytes: bytes) -> bool:
         """Feed wire bytes to ``node`` as the socket thread would; whether a message completed.

@@ -77,18 +77,20 @@ from common.univalue import UniValue, get_bool, get_str, getInt, isNull
 
 from . import net
 from .init import CLIENT_VERSION
-from .net import (
+from .interfaces import (
     _MICROSECONDS_MAX,
+    PROTOCOL_VERSION,
+    CSerializedNetMsg,
+)
+from .net import (
     MAX_ADDNODE_CONNECTIONS,
     NET_MESSAGE_TYPE_OTHER,
-    PROTOCOL_VERSION,
     AddedNodeInfo,
     AddedNodeParams,
     CConnman,
     CNode,
     CNodeStats,
     CountingSemaphoreGrant,
-    CSerializedNetMsg,
     g_maplocalhost_mutex,
     mapLocalHost,
 )
@@ -1302,8 +1304,7 @@ def sendmsgtopeer() -> RPCHelpMan:
         msg_ser = CSerializedNetMsg(data=msg, m_type=msg_type)
 
         def push(node: CNode) -> bool:
-            connman.PushMessage(node, msg_ser)
-            return True
+            return bool(connman.PushMessage(node.GetId(), msg_ser))
 
         if not connman.ForNode(peer_id, push):
             raise JSONRPCError(RPC_MISC_ERROR, "Error: Could not send message to peer")

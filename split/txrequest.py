@@ -11,13 +11,18 @@ txhash, they are all forgotten.
 Upstream keeps the announcements in a boost multi_index with three orderings (by peer, by
 txhash and state and priority, by time) and reasons about neighbours in them. Here they are
 kept in dicts by (peer, txhash) and by txhash, and each neighbour query is answered by looking
-at the txhash's announcements directly; the resulting states are the same. Times are
-microseconds.
+at the txhash's announcements directly; the resulting states are the same. Upstream's by-time
+ordering becomes two heaps (the waiting announcements by time, the selectable ones by time
+reversed) and its by-peer lookup of CANDIDATE_BEST a dict per peer, so that SetTimePoint and
+GetRequestable cost what upstream's do (the changes they make, not the number of announcements
+tracked). Heap entries are dropped lazily: an entry counts only while its announcement still
+exists, is in that heap's states and has that time. Times are microseconds.
 """
 
 from __future__ import annotations
 
 import enum
+import heapq
 from dataclasses import dataclass
 
 from common.nodeid import NodeId
@@ -119,7 +124,16 @@ class TxRequestTracker:
     """Data structure to keep track of, and schedule, transaction downloads from peers (see the
     module docstring; upstream's header documents the rules and their rationale)."""
 
-    __slots__ = ("m_by_peer", "m_by_txhash", "m_computer", "m_current_sequence", "m_peerinfo")
+    __slots__ = (
+        "m_best_by_peer",
+        "m_by_peer",
+        "m_by_txhash",
+        "m_computer",
+        "m_current_sequence",
+        "m_peerinfo",
+        "m_selectable_by_time",
+        "m_waiting_by_time",
+    )
 
     m_current_sequence: int
     m_computer: PriorityComputer
@@ -128,6 +142,15 @@ class TxRequestTracker:
     #: The announcements of each txhash (txid and wtxid alike), in insertion order.
     m_by_txhash: dict[uint256, list[Announcement]]
     m_peerinfo: dict[NodeId, PeerInfo]
+    #: (m_time, m_sequence, ann) of CANDIDATE_DELAYED and REQUESTED announcements: a min-heap,
+    #: the front of upstream's ByTime index.
+    m_waiting_by_time: list[tuple[int, int, Announcement]]
+    #: (-m_time, -m_sequence, ann) of CANDIDATE_READY and CANDIDATE_BEST announcements: a
+    #: min-heap, so the latest first, the back of upstream's ByTime index.
+    m_selectable_by_time: list[tuple[int, int, Announcement]]
+    #: Each peer's CANDIDATE_BEST announcements, by sequence number (upstream's ByPeer index
+    #: with the "is CANDIDATE_BEST" key part).
+    m_best_by_peer: dict[NodeId, dict[int, Announcement]]
 
     def __init__(self, deterministic: bool = False) -> None:
         self.m_current_sequence = 0
@@ -135,10 +158,15 @@ class TxRequestTracker:
         self.m_by_peer = {}
         self.m_by_txhash = {}
         self.m_peerinfo = {}
+        self.m_waiting_by_time = []
+        self.m_selectable_by_time = []
+        self.m_best_by_peer = {}
 
     # -- internals ---------------------------------------------------------------------------
 
     def _Erase(self, ann: Announcement) -> None:
+        if ann.m_state == State.CANDIDATE_BEST:
+            self._unindex_best(ann)
         peerinfo = self.m_peerinfo[ann.m_peer]
         peerinfo.m_completed -= ann.m_state == State.COMPLETED
         peerinfo.m_requested -= ann.m_state == State.REQUESTED
@@ -157,11 +185,52 @@ class TxRequestTracker:
         peerinfo = self.m_peerinfo[ann.m_peer]
         peerinfo.m_completed -= ann.m_state == State.COMPLETED
         peerinfo.m_requested -= ann.m_state == State.REQUESTED
+        if ann.m_state == State.CANDIDATE_BEST:
+            self._unindex_best(ann)
         ann.m_state = state
         if time is not None:
             ann.m_time = time
         peerinfo.m_completed += ann.m_state == State.COMPLETED
         peerinfo.m_requested += ann.m_state == State.REQUESTED
+        self._index_by_time(ann)
+        if state == State.CANDIDATE_BEST:
+            self.m_best_by_peer.setdefault(ann.m_peer, {})[ann.m_sequence] = ann
+
+    def _unindex_best(self, ann: Announcement) -> None:
+        best = self.m_best_by_peer[ann.m_peer]
+        del best[ann.m_sequence]
+        if not best:
+            del self.m_best_by_peer[ann.m_peer]
+
+    def _index_by_time(self, ann: Announcement) -> None:
+        """Enter an announcement that just took its state (or time) into its time heap."""
+        if ann.IsWaiting():
+            heap = self.m_waiting_by_time
+            heapq.heappush(heap, (ann.m_time, ann.m_sequence, ann))
+        elif ann.IsSelectable():
+            heap = self.m_selectable_by_time
+            heapq.heappush(heap, (-ann.m_time, -ann.m_sequence, ann))
+        else:
+            return
+        if len(heap) > 2 * len(self.m_by_peer) + 64:
+            self._compact_time_heaps()
+
+    def _is_live(self, ann: Announcement) -> bool:
+        return self.m_by_peer.get((ann.m_peer, ann.m_gtxid.ToUint256())) is ann
+
+    def _compact_time_heaps(self) -> None:
+        """Drop the entries that no longer count (amortized: the heaps stay within twice the
+        number of announcements)."""
+        self.m_waiting_by_time = [
+            (ann.m_time, ann.m_sequence, ann) for ann in self.m_by_peer.values() if ann.IsWaiting()
+        ]
+        heapq.heapify(self.m_waiting_by_time)
+        self.m_selectable_by_time = [
+            (-ann.m_time, -ann.m_sequence, ann)
+            for ann in self.m_by_peer.values()
+            if ann.IsSelectable()
+        ]
+        heapq.heapify(self.m_selectable_by_time)
 
     def _Group(self, ann: Announcement) -> list[Announcement]:
         return self.m_by_txhash[ann.m_gtxid.ToUint256()]
@@ -241,10 +310,12 @@ class TxRequestTracker:
             expired.clear()
         # Iterate over all CANDIDATE_DELAYED and REQUESTED from old to new, as long as they're
         # in the past, and convert them to CANDIDATE_READY and COMPLETED respectively.
-        due = sorted(
-            (a for a in self.m_by_peer.values() if a.IsWaiting() and a.m_time <= now),
-            key=lambda a: (a.m_time, a.m_sequence),
-        )
+        due: dict[Announcement, None] = {}
+        waiting = self.m_waiting_by_time
+        while waiting and waiting[0][0] <= now:
+            t, _, ann = heapq.heappop(waiting)
+            if ann.IsWaiting() and ann.m_time == t and self._is_live(ann):
+                due[ann] = None
         for ann in due:
             if self.m_by_peer.get((ann.m_peer, ann.m_gtxid.ToUint256())) is not ann:
                 continue  # deleted along with its txhash
@@ -257,11 +328,12 @@ class TxRequestTracker:
 
         # Iterate over all CANDIDATE_BEST and CANDIDATE_READY from new to old, as long as
         # they're in the future, and convert them back to CANDIDATE_DELAYED.
-        future = sorted(
-            (a for a in self.m_by_peer.values() if a.IsSelectable() and a.m_time > now),
-            key=lambda a: (a.m_time, a.m_sequence),
-            reverse=True,
-        )
+        future: dict[Announcement, None] = {}
+        selectable = self.m_selectable_by_time
+        while selectable and -selectable[0][0] > now:
+            neg_t, _, ann = heapq.heappop(selectable)
+            if ann.IsSelectable() and ann.m_time == -neg_t and self._is_live(ann):
+                future[ann] = None
         for ann in future:
             self.ChangeAndReselect(ann, State.CANDIDATE_DELAYED)
 
@@ -278,6 +350,7 @@ class TxRequestTracker:
         self.m_by_txhash.setdefault(txhash, []).append(ann)
         self.m_peerinfo.setdefault(peer, PeerInfo()).m_total += 1
         self.m_current_sequence += 1
+        self._index_by_time(ann)
 
     def DisconnectedPeer(self, peer: NodeId) -> None:
         """Deletes all announcements for a given peer (it went offline)."""
@@ -310,15 +383,8 @@ class TxRequestTracker:
         """The txhashes to request from ``peer`` now: its CANDIDATE_BEST announcements after
         moving to time ``now``, in announcement order. Expired requests go to ``expired``."""
         self.SetTimePoint(now, expired)
-        selected = sorted(
-            (
-                a
-                for (p, _), a in self.m_by_peer.items()
-                if p == peer and a.m_state == State.CANDIDATE_BEST
-            ),
-            key=lambda a: a.m_sequence,
-        )
-        return [a.m_gtxid for a in selected]
+        selected = self.m_best_by_peer.get(peer, {})
+        return [selected[sequence].m_gtxid for sequence in sorted(selected)]
 
     def RequestedTx(self, peer: NodeId, txhash: uint256, expiry: int) -> None:
         """Marks a CANDIDATE announcement as requested, until ``expiry``. Another REQUESTED
@@ -380,6 +446,20 @@ class TxRequestTracker:
             info.m_requested += ann.m_state == State.REQUESTED
             info.m_completed += ann.m_state == State.COMPLETED
         assert recomputed == self.m_peerinfo
+        # The indexes: each peer's CANDIDATE_BEST, and a time-heap entry that counts for every
+        # waiting and every selectable announcement.
+        best_by_peer: dict[NodeId, dict[int, Announcement]] = {}
+        for ann in self.m_by_peer.values():
+            if ann.m_state == State.CANDIDATE_BEST:
+                best_by_peer.setdefault(ann.m_peer, {})[ann.m_sequence] = ann
+        assert best_by_peer == self.m_best_by_peer
+        waiting = {id(a) for t, _, a in self.m_waiting_by_time if a.m_time == t}
+        selectable = {id(a) for t, _, a in self.m_selectable_by_time if a.m_time == -t}
+        for ann in self.m_by_peer.values():
+            if ann.IsWaiting():
+                assert id(ann) in waiting
+            elif ann.IsSelectable():
+                assert id(ann) in selectable
         for txhash, group in self.m_by_txhash.items():
             assert group
             states = [a.m_state for a in group]

@@ -1,0 +1,1 @@
+"""Robustness tests: hostile input against both node variants, in-process and over loopback."""
