@@ -211,6 +211,61 @@ class LegacyLayoutAdapter:
     def live_node_ids(self) -> set[NodeId]:
         return {NodeId(int(n.GetId())) for n in list(self.connman.m_nodes)}
 
+    # -- bookkeeping a leak check reads (not RPC-visible) ---------------------------------------
+
+    def peer_counts(self) -> dict[str, int]:
+        """How many connections each layer still holds: CConnman's live and disconnected
+        nodes, PeerManager's Peers and CNodeStates. Once a peer is gone, each returns to what
+        it was before the peer came; anything more is a leak."""
+        return {
+            "nodes": len(self.connman.m_nodes),
+            "nodes_disconnected": len(self.connman.m_nodes_disconnected),
+            "peers": len(self.peerman.m_peer_map),
+            "node_states": len(self.peerman.m_node_states),
+        }
+
+    def is_discouraged(self, address: str) -> bool:
+        """BanMan::IsDiscouraged for a peer's "ip:port" (discouragement is not in listbanned)."""
+        return bool(self.ctx.banman.IsDiscouraged(LookupNumeric(address, DEFAULT_PORT)))
+
+    def flow_control(self, label: PeerLabel) -> dict[str, Json] | None:
+        """A live peer's CNode flow control: fPauseRecv / fPauseSend and the bytes they are
+        computed from (the process queue's memory usage; the send queue's and the transport's).
+        None once the peer is gone."""
+        conn = self.connections.get(label)
+        for node in list(self.connman.m_nodes):
+            if conn is not None and node.m_sock is conn.sock:
+                return {
+                    "fPauseRecv": bool(node.fPauseRecv),
+                    "fPauseSend": bool(node.fPauseSend),
+                    "recv_queue_bytes": int(node.m_msg_process_queue_size),
+                    "send_queue_bytes": int(
+                        node.m_send_memusage + node.m_transport.GetSendMemoryUsage()
+                    ),
+                }
+        return None
+
+    def orphans(self, labels: dict[NodeId, PeerLabel]) -> list[Json]:
+        """getorphantxs (verbosity 1): each orphan's wtxid, weight and announcing peers (as
+        scenario labels), sorted by wtxid."""
+        from common.consensus_validation import GetTransactionWeight
+
+        rows: list[tuple[str, Json]] = []
+        for info in self.peerman.GetOrphanTransactions():
+            wtxid = info.tx.GetWitnessHash().GetHex()
+            announcers = sorted(int(labels.get(NodeId(int(n)), -1)) for n in info.announcers)
+            rows.append(
+                (
+                    wtxid,
+                    {
+                        "wtxid": wtxid,
+                        "weight": int(GetTransactionWeight(info.tx)),
+                        "from": list[Json](announcers),
+                    },
+                )
+            )
+        return [row for _, row in sorted(rows, key=lambda r: r[0])]
+
     # -- running ---------------------------------------------------------------------------------
 
     def socket_round(self) -> tuple[int, int]:
@@ -242,9 +297,9 @@ class LegacyLayoutAdapter:
         for node in list(self.connman.m_nodes):
             if node.fDisconnect:
                 continue
-            more_node = self.peerman.ProcessMessages(node, self.connman.flagInterruptMsgProc)
+            more_node = self.connman.ProcessMessagesOnce(node)
             more |= bool(more_node) and not node.fPauseSend
-            self.peerman.SendMessages(node)
+            self.connman.SendMessagesOnce(node)
         return more
 
     def settle(self) -> int:

@@ -2,7 +2,8 @@
 
 The node reads what the scenario made the peer send and writes into a buffer the driver
 collects; nothing touches the operating system. Readiness is what a poll(2) would report:
-readable when bytes (or end-of-file) are waiting, always writable.
+readable when bytes (or end-of-file) are waiting, writable unless the peer's receive window
+is full.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from common.sock import (
 
 
 class ScriptedSock(ZeroSock):
-    __slots__ = ("closed", "eof", "inbox", "written")
+    __slots__ = ("closed", "eof", "inbox", "window", "written")
 
     #: Bytes the peer sent that the node has not read yet.
     inbox: bytearray
@@ -28,6 +29,9 @@ class ScriptedSock(ZeroSock):
     eof: bool
     #: The node closed its end.
     closed: bool
+    #: How many more bytes the peer's receive buffer takes: None for a peer that reads
+    #: everything at once, 0 for one that has stopped reading (sends would block).
+    window: int | None
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,10 +39,17 @@ class ScriptedSock(ZeroSock):
         self.written = bytearray()
         self.eof = False
         self.closed = False
+        self.window = None
 
     def Send(self, data: bytes | bytearray | memoryview, flags: int = 0) -> int:
-        self.written += data
-        return len(data)
+        n = len(data) if self.window is None else min(len(data), self.window)
+        if n == 0 and len(data) > 0:
+            set_last_error(WSAEWOULDBLOCK)
+            return -1
+        self.written += data[:n]
+        if self.window is not None:
+            self.window -= n
+        return n
 
     def Recv(self, length: int, flags: int = 0) -> bytes | None:
         if self.inbox:
@@ -55,7 +66,7 @@ class ScriptedSock(ZeroSock):
         return bool(self.inbox) or self.eof
 
     def Wait(self, timeout: int, requested: SockEvent) -> SockEvent | None:
-        occurred = requested & SockEvent.SEND
+        occurred = requested & SockEvent.SEND if self.window != 0 else SockEvent(0)
         if requested & SockEvent.RECV and self.readable():
             occurred |= SockEvent.RECV
         return occurred
