@@ -63,7 +63,14 @@ WWW_AUTH_HEADER_DATA: Final = 'Basic realm="jsonrpc"'
 
 
 def _hmac_sha256_hex(salt: str, password: str) -> str:
-    return hmac.new(salt.encode(), password.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_RawBytes(salt), _RawBytes(password), hashlib.sha256).hexdigest()
+
+
+def _RawBytes(s: str) -> bytes:
+    """The bytes a credential came as: the Authorization header's user and password are
+    decoded with "surrogateescape", so bytes that are not UTF-8 compare and hash as upstream's
+    std::string does instead of raising."""
+    return s.encode("utf-8", "surrogateescape")
 
 
 def _SplitString(s: str, separators: str) -> list[str]:
@@ -127,7 +134,7 @@ class HTTPRPC:
 
     def CheckUserAuthorized(self, user: str, password: str) -> bool:
         for fields in self.g_rpcauth:
-            if not TimingResistantEqual(fields[0], user):
+            if not TimingResistantEqual(_RawBytes(fields[0]), _RawBytes(user)):
                 continue
             salt, hash_ = fields[1], fields[2]
             if TimingResistantEqual(_hmac_sha256_hex(salt, password), hash_):

@@ -387,6 +387,12 @@ class _Connection:
         self.last_activity = time.monotonic()
 
 
+def _IsDecimal(s: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts other scripts' digits ("\u00b2"), which
+    int() then refuses, and that exception would end the event thread."""
+    return s.isascii() and s.isdigit()
+
+
 def _parse_request(
     buf: bytearray,
 ) -> tuple[int, str, str, tuple[int, int], list[tuple[str, str]], bytes] | None:
@@ -425,7 +431,7 @@ def _parse_request(
     if not version_str.startswith("HTTP/"):
         raise _ParseError(_HTTP_BADREQUEST)
     major_minor = version_str[5:].split(".")
-    if len(major_minor) != 2 or not all(p.isdigit() and len(p) <= 3 for p in major_minor):
+    if len(major_minor) != 2 or not all(_IsDecimal(p) and len(p) <= 3 for p in major_minor):
         raise _ParseError(_HTTP_BADREQUEST)
     version = (int(major_minor[0]), int(major_minor[1]))
     headers: list[tuple[str, str]] = []
@@ -490,7 +496,7 @@ def _parse_request(
     length_str = header("content-length")
     length = 0
     if length_str is not None:
-        if not length_str.isdigit():
+        if not _IsDecimal(length_str):
             raise _ParseError(_HTTP_BADREQUEST)
         length = int(length_str)
         if length > MAX_SIZE:

@@ -884,11 +884,20 @@ def _usage(args: ArgsManager) -> str:
     )
 
 
+def SetupEnvironment() -> None:
+    """common/system.cpp's SetupEnvironment, the part that applies here: files the node creates
+    (debug.log, the cookie, peers.dat, banlist.json, ...) are readable by their owner only
+    (umask 0077). The malloc arena and locale fixes have no Python counterpart."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """bitcoind's main: parse the options, start the node, wait for a shutdown request, shut
     down. Returns the process's exit code."""
     argv = list(sys.argv if argv is None else argv)
     args = gArgs
+    SetupEnvironment()
     threading.current_thread().name = "init"
 
     SetupServerArgs(args)
