@@ -25,6 +25,7 @@ from common.protocol import NODE_NETWORK, NODE_WITNESS, CAddress, NetMsgType
 from common.random import SeedRandomStateForTest
 from common.serialize import ser_u64
 from common.sock import DynSock, Sock
+from common.thread import TraceThread
 from legacy.net import CConnman
 from legacy.net_test_util import ConnmanTestMsg, decode_frames
 
@@ -171,7 +172,7 @@ def test_open_connections_fills_full_relay_then_block_relay_then_feelers(
     connman.Init(outbound_options(msgproc))
     connman.semOutbound = threading.Semaphore(11)
     connman.interruptNet = FastInterrupt()
-    thread = net._TraceThread("opencon", lambda: connman.ThreadOpenConnections([], []))
+    thread = TraceThread("opencon", lambda: connman.ThreadOpenConnections([], []))
     try:
         wait_until(lambda: len(connman.TestNodes()) == 10)
         time.sleep(0.05)  # more rounds: with the clock still, nothing else is due
