@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_diff.set_defaults(func=_cmd_diff)
     _add_migrate(sub)
     _add_node(sub)
+    _add_fuzz(sub)
+    _add_bench(sub)
+    _add_soak(sub)
     return parser
 
 
@@ -72,6 +75,51 @@ def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     from migration.cli import add_parser
 
     add_parser(sub)
+
+
+def _add_fuzz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``netsplit fuzz TARGET``: atheris fuzzing and replay of saved inputs."""
+    from .fuzz import command as fuzz_command
+
+    p_fuzz = sub.add_parser(
+        "fuzz",
+        help="fuzz the v1 frame parser or message processing of a variant with atheris",
+        description="Run a fuzz target (frame, process_message) under atheris for --seconds; "
+        "inputs that find something are saved under tests/fuzz_corpus/TARGET/ and exit 1.",
+    )
+    fuzz_command.add_arguments(p_fuzz)
+    p_fuzz.set_defaults(func=fuzz_command.run)
+
+
+def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``netsplit bench``: the benchmarks, their targets, and docs/benchmarks.md."""
+    from .bench import runner as bench_runner
+
+    p_bench = sub.add_parser(
+        "bench",
+        help="run the benchmarks (legacy, split, every stage, bcoin) and write docs/benchmarks.md",
+        description="Run the benchmarks B1-B6, print their figures and the targets as PASS/FAIL "
+        "lines, and write the raw figures (JSON) and docs/benchmarks.md with plots.",
+    )
+    bench_runner.add_arguments(p_bench)
+    p_bench.set_defaults(func=bench_runner.run)
+
+
+def _add_soak(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``netsplit soak``: one node process under churning loopback peers, sampled for growth."""
+    from . import soak
+
+    p_soak = sub.add_parser(
+        "soak",
+        help="churn loopback peers against one node process and report whether its threads, "
+        "file descriptors or memory grow",
+        description="Start a node (python -m VARIANT) on loopback; PEERS peers connect, "
+        "handshake, flood, misbehave, disconnect and reconnect for MINUTES while the node's "
+        "threads, open file descriptors, RSS and peer count are sampled. Writes "
+        "soak-VARIANT.json and soak-VARIANT.png to OUT; exits 1 when something grows or fails.",
+    )
+    soak.add_arguments(p_soak)
+    p_soak.set_defaults(func=soak.run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
