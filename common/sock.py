@@ -743,6 +743,39 @@ class SockFault:
 _MAX_PROTOCOL_MESSAGE_LENGTH: Final = 4 * 1000 * 1000
 
 
+class FaultScript:
+    """The scripted outcomes of a socket's next calls, one queue per operation: what DynSock
+    and the tests' fault-injecting wrappers of real sockets consume, one fault per call."""
+
+    __slots__ = ("_faults", "_lock")
+
+    _faults: dict[SockOp, deque[SockFault]]
+    _lock: threading.Lock
+
+    def __init__(self) -> None:
+        self._faults = {op: deque() for op in SockOp}
+        self._lock = threading.Lock()
+
+    def inject(self, op: SockOp, *faults: SockFault) -> None:
+        with self._lock:
+            self._faults[op].extend(faults)
+
+    def clear(self) -> None:
+        with self._lock:
+            for q in self._faults.values():
+                q.clear()
+
+    def next(self, op: SockOp) -> SockFault | None:
+        """The fault for this call of ``op``, or None to behave normally."""
+        with self._lock:
+            q = self._faults[op]
+            return q.popleft() if q else None
+
+    def pending(self, op: SockOp) -> int:
+        with self._lock:
+            return len(self._faults[op])
+
+
 class DynSock(ZeroSock):
     """A fake whose reads come from, and whose writes go to, in-memory pipes the test holds.
 
@@ -880,12 +913,11 @@ class DynSock(ZeroSock):
             with self.m_mutex:
                 return not self.m_queue
 
-    __slots__ = ("_faults", "_faults_lock", "m_accept_sockets", "m_pipes")
+    __slots__ = ("m_accept_sockets", "m_faults", "m_pipes")
 
     m_pipes: DynSock.Pipes
     m_accept_sockets: DynSock.Queue
-    _faults: dict[SockOp, deque[SockFault]]
-    _faults_lock: threading.Lock
+    m_faults: FaultScript
 
     def __init__(
         self, pipes: DynSock.Pipes | None = None, accept_sockets: DynSock.Queue | None = None
@@ -894,8 +926,7 @@ class DynSock(ZeroSock):
         super().__init__()
         self.m_pipes = pipes if pipes is not None else DynSock.Pipes()
         self.m_accept_sockets = accept_sockets if accept_sockets is not None else DynSock.Queue()
-        self._faults = {op: deque() for op in SockOp}
-        self._faults_lock = threading.Lock()
+        self.m_faults = FaultScript()
 
     def Close(self) -> None:
         """Signal EOF to whoever reads what this socket sent (upstream's destructor)."""
@@ -910,25 +941,13 @@ class DynSock(ZeroSock):
         Every Recv consumes one, MSG_PEEK or not; Wait goes through WaitMany. A socket with a
         pending Recv or Accept fault reports RECV readiness, so the node gets to hit it.
         """
-        with self._faults_lock:
-            self._faults[op].extend(faults)
+        self.m_faults.inject(op, *faults)
 
     def clear_faults(self) -> None:
-        with self._faults_lock:
-            for q in self._faults.values():
-                q.clear()
-
-    def _next_fault(self, op: SockOp) -> SockFault | None:
-        with self._faults_lock:
-            q = self._faults[op]
-            return q.popleft() if q else None
-
-    def _has_fault(self, op: SockOp) -> bool:
-        with self._faults_lock:
-            return bool(self._faults[op])
+        self.m_faults.clear()
 
     def Recv(self, length: int, flags: int = 0) -> bytes | None:
-        fault = self._next_fault(SockOp.RECV)
+        fault = self.m_faults.next(SockOp.RECV)
         if fault is not None:
             if fault.error:
                 set_last_error(fault.error)
@@ -940,7 +959,7 @@ class DynSock(ZeroSock):
         return self.m_pipes.recv.GetBytes(length, flags)
 
     def Send(self, data: bytes | bytearray | memoryview, flags: int = 0) -> int:
-        fault = self._next_fault(SockOp.SEND)
+        fault = self.m_faults.next(SockOp.SEND)
         if fault is not None:
             if fault.error:
                 set_last_error(fault.error)
@@ -951,7 +970,7 @@ class DynSock(ZeroSock):
         return len(data)
 
     def Connect(self, addr: SockAddr) -> int:
-        fault = self._next_fault(SockOp.CONNECT)
+        fault = self.m_faults.next(SockOp.CONNECT)
         if fault is not None and fault.error:
             set_last_error(fault.error)
             return SOCKET_ERROR
@@ -960,7 +979,7 @@ class DynSock(ZeroSock):
     def Accept(self) -> tuple[Sock, SockAddr] | None:
         """The next queued DynSock (from 5.5.5.5:6789, as ZeroSock), or None with WSAEAGAIN set
         when none is queued, as a non-blocking accept(2) (upstream leaves errno untouched)."""
-        fault = self._next_fault(SockOp.ACCEPT)
+        fault = self.m_faults.next(SockOp.ACCEPT)
         if fault is not None and fault.error:
             set_last_error(fault.error)
             return None
@@ -981,7 +1000,7 @@ class DynSock(ZeroSock):
         for Accept, or when a Recv/Accept fault is pending. Other Sock kinds in the map are
         treated as ZeroSocks: ready for whatever they requested.
         """
-        fault = self._next_fault(SockOp.WAIT)
+        fault = self.m_faults.next(SockOp.WAIT)
         if fault is not None and fault.error:
             set_last_error(fault.error)
             return False
@@ -1013,6 +1032,6 @@ class DynSock(ZeroSock):
                 return True
         return (
             not self.m_accept_sockets.Empty()
-            or self._has_fault(SockOp.RECV)
-            or self._has_fault(SockOp.ACCEPT)
+            or self.m_faults.pending(SockOp.RECV) > 0
+            or self.m_faults.pending(SockOp.ACCEPT) > 0
         )

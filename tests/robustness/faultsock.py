@@ -24,7 +24,6 @@ import socket
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from typing import Final
 
@@ -37,6 +36,7 @@ from common.sock import (
     SOCKET_ERROR,
     CreateSockOS,
     EventsPerSock,
+    FaultScript,
     Sock,
     SockAddr,
     SockFault,
@@ -67,18 +67,16 @@ class FaultSock(Sock):
 
     __slots__ = (
         "__weakref__",
-        "_faults",
-        "_faults_lock",
         "getsockname_error",
         "m_factory",
+        "m_faults",
         "send_calls",
         "send_entered",
         "send_gate",
         "send_gate_thread",
     )
 
-    _faults: dict[SockOp, deque[SockFault]]
-    _faults_lock: threading.Lock
+    m_faults: FaultScript
     m_factory: FaultSockFactory | None
     #: Non-zero: GetSockName fails with this error number.
     getsockname_error: int
@@ -90,8 +88,7 @@ class FaultSock(Sock):
 
     def __init__(self, s: socket.socket | None, factory: FaultSockFactory | None = None) -> None:
         super().__init__(s)
-        self._faults = {op: deque() for op in SockOp}
-        self._faults_lock = threading.Lock()
+        self.m_faults = FaultScript()
         self.m_factory = factory
         self.getsockname_error = 0
         self.send_gate = None
@@ -107,22 +104,13 @@ class FaultSock(Sock):
 
     def inject_fault(self, op: SockOp, *faults: SockFault) -> None:
         """Script the outcomes of the next calls of ``op``, one fault per call, in order."""
-        with self._faults_lock:
-            self._faults[op].extend(faults)
+        self.m_faults.inject(op, *faults)
 
     def clear_faults(self) -> None:
-        with self._faults_lock:
-            for q in self._faults.values():
-                q.clear()
+        self.m_faults.clear()
 
     def pending_faults(self, op: SockOp) -> int:
-        with self._faults_lock:
-            return len(self._faults[op])
-
-    def _next_fault(self, op: SockOp) -> SockFault | None:
-        with self._faults_lock:
-            q = self._faults[op]
-            return q.popleft() if q else None
+        return self.m_faults.pending(op)
 
     def Send(self, data: bytes | bytearray | memoryview, flags: int = 0) -> int:
         self.send_calls += 1
@@ -130,7 +118,7 @@ class FaultSock(Sock):
         if gate is not None and threading.current_thread().name.endswith(self.send_gate_thread):
             self.send_entered.set()
             gate.wait()
-        fault = self._next_fault(SockOp.SEND)
+        fault = self.m_faults.next(SockOp.SEND)
         if fault is not None:
             if fault.error:
                 set_last_error(fault.error)
@@ -140,7 +128,7 @@ class FaultSock(Sock):
         return super().Send(data, flags)
 
     def Recv(self, length: int, flags: int = 0) -> bytes | None:
-        fault = self._next_fault(SockOp.RECV)
+        fault = self.m_faults.next(SockOp.RECV)
         if fault is not None:
             if fault.error:
                 set_last_error(fault.error)
@@ -152,7 +140,7 @@ class FaultSock(Sock):
         return super().Recv(length, flags)
 
     def Accept(self) -> tuple[Sock, SockAddr] | None:
-        fault = self._next_fault(SockOp.ACCEPT)
+        fault = self.m_faults.next(SockOp.ACCEPT)
         if fault is not None and fault.error:
             set_last_error(fault.error)
             return None
@@ -166,7 +154,7 @@ class FaultSock(Sock):
         return sock, addr
 
     def WaitMany(self, timeout: int, events_per_sock: EventsPerSock) -> bool:
-        fault = self._next_fault(SockOp.WAIT)
+        fault = self.m_faults.next(SockOp.WAIT)
         if fault is not None and fault.error:
             set_last_error(fault.error)
             return False
