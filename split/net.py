@@ -3533,11 +3533,8 @@ class CConnman(NetManagerEvents):
 
     def GetLocalAddrForPeer(self, nodeid: NodeId, addr_local: CService) -> CService | None:
         """GetLocalAddrForPeer for the connection with this id; None once it is gone."""
-        with self.m_nodes_mutex:
-            for pnode in self.m_nodes:
-                if pnode.GetId() == nodeid:
-                    return GetLocalAddrForPeer(pnode, addr_local)
-        return None
+        pnode = self._NodeById(nodeid)
+        return GetLocalAddrForPeer(pnode, addr_local) if pnode is not None else None
 
     def GetAddresses(
         self, requestor_id: NodeId, max_addresses: int, max_pct: int
@@ -3648,22 +3645,19 @@ class CConnman(NetManagerEvents):
     def MarkHandshakeComplete(self, nodeid: NodeId) -> None:
         """The peer manager finished the version handshake with this peer: net's own
         fSuccessfullyConnected, for the handshake timeout, the outbound counts and ForEachNode."""
-        with self.m_nodes_mutex:
-            for pnode in self.m_nodes:
-                if pnode.GetId() == nodeid:
-                    pnode.fSuccessfullyConnected = True
-                    return
+        pnode = self._NodeById(nodeid)
+        if pnode is not None:
+            pnode.fSuccessfullyConnected = True
 
     def RequestDisconnect(self, nodeid: NodeId) -> bool:
         """The peer manager asks for a connection to be closed; it has logged why. Sets
         fDisconnect like DisconnectNode(id), without its log line; the socket thread does the
         rest. False when no connection has this id (it is already gone)."""
-        with self.m_nodes_mutex:
-            for pnode in self.m_nodes:
-                if pnode.GetId() == nodeid:
-                    pnode.fDisconnect = True
-                    return True
-        return False
+        pnode = self._NodeById(nodeid)
+        if pnode is None:
+            return False
+        pnode.fDisconnect = True
+        return True
 
     def DisconnectNode(self, node: str | CSubNet | CNetAddr | NodeId) -> bool:
         """Upstream's four overloads: by address string (a node's name), by subnet, by address,
